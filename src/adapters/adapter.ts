@@ -1,0 +1,142 @@
+/**
+ * The contract every tool adapter fulfils. An adapter turns pitrctl's common requests into the
+ * tool's commands and config files as data (`plan*`, pure) and parses the tool's output into the
+ * common model (`read*`, `parse*`, pure, or async through the read-only `CatalogIO` where the tool
+ * needs several round trips). It never starts a process or writes a file itself: the services
+ * execute its plans through the one runner, which `--dry-run` replaces by printing.
+ */
+import type { ToolFailure } from '../errors.js'
+import type { Backup, BackupType } from '../model/catalog.js'
+import type { ExecStep, Plan } from '../model/plan.js'
+import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/recovery-target.js'
+import type { ToolId } from '../model/tool-id.js'
+import type { ProcessResult, StepOutputs } from '../runner/runner.js'
+
+export type { ToolId } from '../model/tool-id.js'
+
+/** the PostgreSQL cluster a tool serves, from pitrctl.ini */
+export interface PgTarget {
+  readonly pgdata: string
+  /** directory of the PostgreSQL programs (pg_ctl, pg_basebackup, …), resolved */
+  readonly binDir: string
+  /** libpq host: a socket directory or an address */
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly database: string
+}
+
+/** everything an adapter may know about where it runs; built once by the service layer */
+export interface ToolEnv {
+  readonly cluster: string
+  readonly tool: ToolId
+  readonly pg: PgTarget
+  /** managed: pitrctl writes the tool's config under repoDir; adopted: the team's own setup */
+  readonly mode: 'managed' | 'adopted'
+  /** `<repo>/<tool>` in managed mode */
+  readonly repoDir: string | undefined
+  /** every `<tool>.<option>` key of the cluster's section, adopted-mode keys included */
+  readonly options: Readonly<Record<string, string>>
+  /** the OS user the tools run as (Barman's barman_user) */
+  readonly osUser: string
+  /** argv that starts pitrctl itself (absolute node and entry point), for WAL commands */
+  readonly pitrctl: readonly [string, ...string[]]
+  /** absolute path of the pitrctl.ini in use */
+  readonly configPath: string
+  /** a directory pitrctl owns for this cluster (scratch files, caches) */
+  readonly stateDir: string
+  /** the server's major version, when known (from PG_VERSION) */
+  readonly pgMajor: number | undefined
+}
+
+export interface Capabilities {
+  readonly backupTypes: readonly BackupType[]
+  /** target kinds the tool's own restore flags express; pitrctl writes the others itself */
+  readonly nativeTargets: readonly RecoveryTarget['kind'][]
+  /** false: verify is pitrctl's WAL check plus a test restore */
+  readonly hasBackupVerify: boolean
+}
+
+export interface BackupRequest {
+  readonly type: 'full' | 'incr' | 'diff'
+  readonly label: string | undefined
+  /** when the backup starts, for tools where pitrctl names the backup (native) */
+  readonly startedAt?: Date
+}
+
+export interface RestoreRequest {
+  readonly backup: Backup
+  /** absolute; absent or empty when the tool runs (pitrctl moved an in-place directory aside) */
+  readonly dest: string
+  readonly target: RecoveryTarget
+  readonly inclusive: boolean
+  /** what the user asked for (the plan also prints the number it resolved to) */
+  readonly timeline: TimelineChoice
+  readonly action: RecoveryAction
+  /** a copy beside the cluster (--into): must never archive into the cluster's repository */
+  readonly clone: boolean
+}
+
+export interface RestorePlan extends Plan {
+  /**
+   * The restore_command the restored server must use when the tool writes none (WAL-G, native),
+   * or must replace the tool's (Barman 3.4's `sudo -u`); undefined keeps the tool's own.
+   */
+  readonly restoreCommand: string | undefined
+  /** files besides postgresql.auto.conf where the tool writes recovery settings (pg_rman_recovery.conf) */
+  readonly recoveryFiles: readonly string[]
+}
+
+export interface VerifyCheck {
+  readonly name: string
+  readonly ok: boolean
+  readonly detail: string
+}
+
+/** what `readCatalog` may do: read-only commands and reading files */
+export interface CatalogIO {
+  /** runs a read-only step; a failure (not ok) throws a ToolError classified by the adapter */
+  run(step: ExecStep): Promise<ProcessResult>
+  /** undefined when the file does not exist */
+  readFile(path: string): Promise<string | undefined>
+  /** names in a directory; [] when it does not exist */
+  listDir(path: string): Promise<string[]>
+}
+
+export interface CatalogRead {
+  readonly backups: readonly Backup[]
+  /** names of the segments and `.history` files in the tool's WAL archive */
+  readonly walFiles: readonly string[]
+}
+
+export interface Adapter {
+  readonly id: ToolId
+  readonly capabilities: Capabilities
+  /** programs that must be on PATH (or in the PostgreSQL bin dir) */
+  programs(env: ToolEnv): readonly string[]
+  planVersion(env: ToolEnv): ExecStep
+  readVersion(result: ProcessResult): string
+  /** why this tool version cannot serve this PostgreSQL major version, or undefined */
+  unsupportedReason(version: string, pgMajor: number): string | undefined
+  /** managed mode: config files and repository initialisation (not archive_command: pitrctl sets that) */
+  planSetup(env: ToolEnv): Plan
+  /** the tool's own health check, read-only */
+  planCheck(env: ToolEnv): Plan
+  /** hand one WAL file (segment, .history, .backup) to the tool's archive; `walPath` is absolute */
+  planWalPush(env: ToolEnv, walPath: string): Plan
+  /** copy one file out of the tool's archive to `destPath` (a missing file must fail, not hang) */
+  planWalGet(env: ToolEnv, walName: string, destPath: string): Plan
+  planBackup(env: ToolEnv, req: BackupRequest): Plan
+  /**
+   * Only for tools whose archive lags behind what they received (Barman moves WAL from incoming/
+   * only on `archive-wal`/`cron`): run before reading the catalog.
+   */
+  planArchiveRefresh?(env: ToolEnv): Plan | undefined
+  readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead>
+  planVerify(env: ToolEnv, backup: Backup): Plan
+  /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */
+  readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[]
+  planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan
+  /** a failed step's result to a ToolFailure: documented exit codes first, then stderr, else unknown */
+  classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure
+}

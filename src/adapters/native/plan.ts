@@ -1,0 +1,96 @@
+/**
+ * The native tool's commands as data: pg_basebackup for backups, pitrctl's own durable copy for
+ * archiving, pg_verifybackup for verification, a plain copy of the backup for restore (pitrctl
+ * then writes every recovery setting itself).
+ */
+import path from 'node:path'
+import { execStep, plan, type ExecStep, type Plan } from '../../model/plan.js'
+import { buildWalCommand } from '../../model/recovery-settings.js'
+import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { RECORD_FILE, backupDir, nativeBackupId, nativeLayout, renderRecord } from './config.js'
+
+function bin(env: ToolEnv, program: string): string {
+  return path.join(env.pg.binDir, program)
+}
+
+export function planVersion(env: ToolEnv): ExecStep {
+  return execStep('version', 'pg_basebackup version', [bin(env, 'pg_basebackup'), '--version'], { mutates: false })
+}
+
+export function planSetup(env: ToolEnv): Plan {
+  const l = nativeLayout(env)
+  return plan(
+    'native: create the repository',
+    [l.root, l.walDir, l.backupsDir].map((p, i) => ({ kind: 'mkdir' as const, id: `mkdir-${i}`, title: `create ${p}`, path: p, mode: 0o700 })),
+  )
+}
+
+export function planCheck(env: ToolEnv): Plan {
+  return plan('native: programs present', planVersion(env), execStep('verifybackup', 'pg_verifybackup version', [bin(env, 'pg_verifybackup'), '--version'], { mutates: false }))
+}
+
+export function planWalPush(env: ToolEnv, walPath: string): Plan {
+  const l = nativeLayout(env)
+  return plan(`native: archive ${path.basename(walPath)}`, { kind: 'archive-copy', id: 'archive', title: `archive ${path.basename(walPath)}`, src: walPath, destDir: l.walDir })
+}
+
+export function planWalGet(env: ToolEnv, walName: string, destPath: string): Plan {
+  const src = path.join(nativeLayout(env).walDir, walName)
+  return plan(`native: fetch ${walName}`, execStep('wal-get', `fetch ${walName}`, ['cp', '--', src, destPath], { mutates: false }))
+}
+
+export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
+  const startedAt = req.startedAt ?? new Date()
+  const id = nativeBackupId(startedAt)
+  const dir = backupDir(env, id)
+  const record = { id, type: 'full' as const, label: req.label ?? null, startedAt: startedAt.toISOString() }
+  return plan(
+    `native: backup ${id}`,
+    { kind: 'mkdir', id: 'mkdir', title: `create ${dir}`, path: dir, mode: 0o700 },
+    { kind: 'write-file', id: 'record-running', title: 'mark the backup in progress', path: path.join(dir, RECORD_FILE), content: renderRecord({ ...record, status: 'running' }), mode: 0o600 },
+    execStep(
+      'basebackup',
+      'pg_basebackup',
+      [
+        bin(env, 'pg_basebackup'),
+        '--pgdata', path.join(dir, 'data'),
+        '--format=plain',
+        // The WAL needed for consistency goes inside the backup too: it restores even if the archive lost a segment.
+        '--wal-method=stream',
+        '--checkpoint=fast',
+        '--manifest-checksums=SHA256',
+        '--no-password',
+        '--label', req.label ?? `pitrctl native ${id}`,
+        '--host', env.pg.host,
+        '--port', String(env.pg.port),
+        '--username', env.pg.user,
+      ],
+      { timeoutMs: undefined },
+    ),
+    // Written last: only now is the backup usable.
+    { kind: 'write-file', id: 'record-done', title: 'mark the backup complete', path: path.join(dir, RECORD_FILE), content: renderRecord({ ...record, status: 'done' }), mode: 0o600 },
+  )
+}
+
+export function planVerify(env: ToolEnv, backupId: string): Plan {
+  const data = path.join(backupDir(env, backupId), 'data')
+  // Exit 1 means "found a problem": readVerify reads it, so it is not a failed step.
+  return plan(`native: verify ${backupId}`, execStep('verifybackup', `pg_verifybackup ${backupId}`, [bin(env, 'pg_verifybackup'), data], { mutates: false, okExitCodes: [0, 1] }))
+}
+
+export function nativeRestoreCommand(env: ToolEnv): string {
+  return buildWalCommand([...env.pitrctl, 'wal-fetch', '--config', env.configPath, '--cluster', env.cluster, '--tool', 'native', { placeholder: '%f' }, { placeholder: '%p' }])
+}
+
+export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
+  const data = path.join(backupDir(env, req.backup.id), 'data')
+  return {
+    ...plan(
+      `native: restore ${req.backup.id} into ${req.dest}`,
+      { kind: 'mkdir', id: 'mkdir', title: `create ${req.dest}`, path: req.dest, mode: 0o700 },
+      execStep('copy', `copy backup ${req.backup.id}`, ['cp', '-a', '--', `${data}/.`, `${req.dest}/`]),
+    ),
+    restoreCommand: nativeRestoreCommand(env),
+    recoveryFiles: [],
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Reading native backups back: pitrctl's record, PostgreSQL's backup_label and backup_manifest,
+ * the `.backup` history file in the archive (the only place PostgreSQL writes the stop time), and
+ * pg_controldata for the system identifier.
+ */
+import path from 'node:path'
+import type { Backup, BackupStatus } from '../../model/catalog.js'
+import { formatLsn, parseLsn } from '../../model/lsn.js'
+import { execStep } from '../../model/plan.js'
+import { parseConfLines } from '../../model/recovery-settings.js'
+import { resolveWallClock } from '../../model/time.js'
+import { segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
+import type { ProcessResult } from '../../runner/runner.js'
+import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
+import { RECORD_FILE, nativeLayout, type NativeBackupRecord } from './config.js'
+
+export interface BackupLabel {
+  readonly startLsn: string
+  readonly startWal: string
+  readonly startTime: string
+  readonly timeline: number
+  readonly label: string
+}
+
+/** `backup_label` (PG 15): `START WAL LOCATION: 0/9000028 (file 000000010000000000000009)` … */
+export function parseBackupLabel(text: string): BackupLabel | undefined {
+  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim()
+  const start = /^START WAL LOCATION: ([0-9A-Fa-f]+\/[0-9A-Fa-f]+) \(file ([0-9A-F]{24})\)$/m.exec(text)
+  const startTime = field('START TIME')
+  const timeline = field('START TIMELINE')
+  if (!start || !startTime || !timeline) return undefined
+  return { startLsn: formatLsn(parseLsn(start[1]!)!), startWal: start[2]!, startTime, timeline: Number(timeline), label: field('LABEL') ?? '' }
+}
+
+/** the `.backup` history file adds STOP WAL LOCATION and STOP TIME */
+export function parseBackupHistory(text: string): { stopLsn: string; stopTime: string; stopTimeline: number } | undefined {
+  const stop = /^STOP WAL LOCATION: ([0-9A-Fa-f]+\/[0-9A-Fa-f]+)/m.exec(text)
+  const time = /^STOP TIME: (.*)$/m.exec(text)
+  const tli = /^STOP TIMELINE: (\d+)$/m.exec(text)
+  if (!stop || !time) return undefined
+  return { stopLsn: formatLsn(parseLsn(stop[1]!)!), stopTime: time[1]!.trim(), stopTimeline: tli ? Number(tli[1]) : 0 }
+}
+
+export interface ManifestSummary {
+  readonly bytes: number
+  readonly startLsn: string
+  readonly stopLsn: string
+  readonly timeline: number
+}
+
+export function parseManifest(text: string): ManifestSummary | undefined {
+  let m: { Files?: { Size?: number }[]; 'WAL-Ranges'?: { Timeline: number; 'Start-LSN': string; 'End-LSN': string }[] }
+  try {
+    m = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const ranges = m['WAL-Ranges'] ?? []
+  if (ranges.length === 0) return undefined
+  const first = ranges[0]!
+  const last = ranges[ranges.length - 1]!
+  return {
+    bytes: (m.Files ?? []).reduce((n, f) => n + (f.Size ?? 0), 0),
+    startLsn: formatLsn(parseLsn(first['Start-LSN'])!),
+    stopLsn: formatLsn(parseLsn(last['End-LSN'])!),
+    timeline: last.Timeline,
+  }
+}
+
+/**
+ * PostgreSQL writes backup times as `%Y-%m-%d %H:%M:%S %Z` in log_timezone: seconds only, with a
+ * zone abbreviation. UTC/GMT and numeric offsets are exact; an abbreviation is resolved through
+ * the backup's own log_timezone setting; anything else is unknown rather than guessed.
+ */
+export function pgLabelTimeToIso(text: string, logTimezone: string | undefined): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) (\S+)$/.exec(text.trim())
+  if (!m) return null
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
+  const zone = m[7]!
+  if (zone === 'UTC' || zone === 'GMT' || zone === 'Z') return new Date(wall).toISOString()
+  const off = /^([+-])(\d{2})(?::?(\d{2}))?$/.exec(zone)
+  if (off) return new Date(wall - (off[1] === '-' ? -1 : 1) * (Number(off[2]) * 60 + Number(off[3] ?? 0)) * 60_000).toISOString()
+  if (!logTimezone) return null
+  const r = resolveWallClock(logTimezone, wall)
+  return r.kind === 'ok' ? new Date(r.ms).toISOString() : null
+}
+
+export function parseSystemId(controldata: string): string | null {
+  return /^Database system identifier:\s+(\d+)$/m.exec(controldata)?.[1] ?? null
+}
+
+export async function readNativeCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
+  const l = nativeLayout(env)
+  const walNames = await io.listDir(l.walDir)
+  const backups: Backup[] = []
+  for (const id of (await io.listDir(l.backupsDir)).sort()) {
+    const dir = path.join(l.backupsDir, id)
+    const recordText = await io.readFile(path.join(dir, RECORD_FILE))
+    if (recordText === undefined) continue
+    const record = JSON.parse(recordText) as NativeBackupRecord
+    backups.push(await readOneBackup(env, io, dir, record, walNames))
+  }
+  return { backups, walFiles: walNames.filter((n) => walFileKind(n) === 'segment' || walFileKind(n) === 'history') }
+}
+
+async function readOneBackup(env: ToolEnv, io: CatalogIO, dir: string, record: NativeBackupRecord, walNames: readonly string[]): Promise<Backup> {
+  const data = path.join(dir, 'data')
+  const empty: Backup = {
+    id: record.id, tool: 'native', type: 'full', status: record.status === 'done' ? 'error' : 'running',
+    start: record.startedAt, stop: null, startLsn: null, stopLsn: null, timeline: null, walStart: null, walStop: null,
+    size: null, storedSize: null, parent: null, pgVersion: null, systemId: null, label: record.label,
+  }
+  if (record.status !== 'done') return empty
+  const [labelText, manifestText, pgVersion] = await Promise.all([
+    io.readFile(path.join(data, 'backup_label')),
+    io.readFile(path.join(data, 'backup_manifest')),
+    io.readFile(path.join(data, 'PG_VERSION')),
+  ])
+  const label = labelText ? parseBackupLabel(labelText) : undefined
+  const manifest = manifestText ? parseManifest(manifestText) : undefined
+  if (!label || !manifest) return empty
+  const conf = new Map([...parseConfLines((await io.readFile(path.join(data, 'postgresql.conf'))) ?? ''), ...parseConfLines((await io.readFile(path.join(data, 'postgresql.auto.conf'))) ?? '')])
+  const logTz = conf.get('log_timezone')
+  const startLsn = parseLsn(label.startLsn)!
+  const historyName = `${label.startWal}.${(startLsn % (16n * 1024n * 1024n)).toString(16).toUpperCase().padStart(8, '0')}.backup`
+  const history = walNames.includes(historyName) ? parseBackupHistory((await io.readFile(path.join(nativeLayout(env).walDir, historyName))) ?? '') : undefined
+  const controldata = await io.run(execStep('controldata', 'pg_controldata', [path.join(env.pg.binDir, 'pg_controldata'), data], { mutates: false }))
+  const stopLsn = history?.stopLsn ?? manifest.stopLsn
+  const status: BackupStatus = history ? 'ok' : 'unverified'
+  return {
+    ...empty,
+    status,
+    start: pgLabelTimeToIso(label.startTime, logTz) ?? record.startedAt,
+    stop: history ? pgLabelTimeToIso(history.stopTime, logTz) : null,
+    startLsn: label.startLsn,
+    stopLsn,
+    timeline: manifest.timeline,
+    walStart: label.startWal,
+    walStop: segmentName(segmentOf(parseLsn(stopLsn)!, manifest.timeline)),
+    size: manifest.bytes,
+    storedSize: manifest.bytes,
+    pgVersion: pgVersion?.trim() ?? null,
+    systemId: parseSystemId(controldata.stdout),
+    label: record.label ?? (label.label || null),
+  }
+}
+
+/** pg_verifybackup exits 1 on a problem and prints `pg_verifybackup: error: …` lines */
+export function readNativeVerify(result: ProcessResult | undefined): VerifyCheck[] {
+  if (!result) return [{ name: 'pg_verifybackup', ok: false, detail: 'did not run' }]
+  const ok = result.exitCode === 0 && /backup successfully verified/.test(result.stdout)
+  const errors = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /error:/.test(l)).map((l) => l.replace(/^pg_verifybackup: error: /, ''))
+  return [{ name: 'pg_verifybackup (files and WAL inside the backup)', ok, detail: ok ? 'backup successfully verified' : errors.slice(0, 5).join('; ') || `exit code ${result.exitCode}` }]
+}

@@ -1,0 +1,52 @@
+/**
+ * Progress on stderr: listr2 tasks on a terminal, plain lines without one, nothing with --json
+ * (stdout then holds the JSON and nothing else).
+ */
+import { Listr, ListrLogger, ProcessOutput } from 'listr2'
+
+export interface Progress {
+  /** one phase of the work; its title is shown while it runs */
+  task<T>(title: string, fn: (note: (line: string) => void) => Promise<T>): Promise<T>
+  /** a line worth keeping on screen (a choice pitrctl made, a warning) */
+  info(line: string): void
+}
+
+export const silentProgress: Progress = {
+  task: (_title, fn) => fn(() => undefined),
+  info: () => undefined,
+}
+
+export function plainProgress(stream: NodeJS.WritableStream = process.stderr): Progress {
+  return {
+    async task(title, fn) {
+      const started = performance.now()
+      stream.write(`• ${title}\n`)
+      const r = await fn((line) => stream.write(`    ${line}\n`))
+      stream.write(`  done: ${title} (${((performance.now() - started) / 1000).toFixed(1)}s)\n`)
+      return r
+    },
+    info: (line) => stream.write(`  ${line}\n`),
+  }
+}
+
+export function listrProgress(): Progress {
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) })
+  return {
+    async task<T>(title: string, fn: (note: (line: string) => void) => Promise<T>): Promise<T> {
+      let result: T | undefined
+      await new Listr([{ title, task: async (_ctx, t) => { result = await fn((line) => { t.output = line }) } }], {
+        renderer: 'default',
+        rendererOptions: { logger, timer: { condition: true, format: () => (s: string) => s } as never },
+        exitOnError: true,
+        registerSignalListeners: false,
+      }).run()
+      return result as T
+    },
+    info: (line) => process.stderr.write(`  ${line}\n`),
+  }
+}
+
+export function progressFor(opts: { json: boolean }): Progress {
+  if (opts.json) return silentProgress
+  return process.stderr.isTTY ? listrProgress() : plainProgress()
+}

@@ -1,0 +1,82 @@
+/**
+ * The catalog every adapter reads its tool's output into. `Backup` has exactly the names of the
+ * contract's `list --json` object, so what users read and what the code holds match.
+ */
+import type { ToolId } from './tool-id.js'
+import type { HistoryEntry } from './timeline.js'
+
+export type BackupType = 'full' | 'incr' | 'diff' | 'delta'
+export type BackupStatus = 'ok' | 'error' | 'running' | 'unverified'
+
+export interface Backup {
+  /** the tool's own label */
+  readonly id: string
+  readonly tool: ToolId
+  readonly type: BackupType
+  readonly status: BackupStatus
+  /** UTC ISO 8601 */
+  readonly start: string | null
+  readonly stop: string | null
+  /** as PostgreSQL prints them (`0/4000028`) */
+  readonly startLsn: string | null
+  readonly stopLsn: string | null
+  readonly timeline: number | null
+  readonly walStart: string | null
+  readonly walStop: string | null
+  readonly size: number | null
+  readonly storedSize: number | null
+  readonly parent: string | null
+  /** major version as a string (`"15"`) */
+  readonly pgVersion: string | null
+  /** a string: it does not fit a JSON number */
+  readonly systemId: string | null
+  readonly label: string | null
+}
+
+/** what pitrctl learnt from reading one archived segment with pg_waldump */
+export interface WalSegmentInfo {
+  readonly name: string
+  readonly sha256: string | null
+  /** start of the last record in the segment, or null when it holds none */
+  readonly lastRecordLsn: string | null
+  /** ISO with microseconds; null when the segment holds no commit */
+  readonly firstCommit: string | null
+  readonly lastCommit: string | null
+  /** committed xids as sorted, merged [from, to] runs */
+  readonly commitXids: readonly (readonly [number, number])[]
+  readonly restorePoints: readonly RestorePoint[]
+}
+
+export interface RestorePoint {
+  readonly name: string
+  readonly lsn: string
+  readonly time: string
+}
+
+/** the WAL one tool's archive holds */
+export interface ArchivedWal {
+  /** segment names present (24 hex characters) */
+  readonly segments: ReadonlySet<string>
+  /** parsed `.history` files present in the archive, by timeline */
+  readonly histories: ReadonlyMap<number, readonly HistoryEntry[]>
+  /** pg_waldump findings per segment name, where known */
+  readonly index: ReadonlyMap<string, WalSegmentInfo>
+}
+
+export interface Catalog {
+  readonly tool: ToolId
+  readonly backups: readonly Backup[]
+  readonly wal: ArchivedWal
+}
+
+export const EMPTY_WAL: ArchivedWal = { segments: new Set(), histories: new Map(), index: new Map() }
+
+/** oldest first by start time, then by id (ids of every tool sort by time within a tool) */
+export function sortBackups(backups: readonly Backup[]): Backup[] {
+  return [...backups].sort((a, b) => (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id))
+}
+
+/** the usable-for-restore test every tool shares */
+export function isRestorable(b: Backup): boolean {
+  return b.status === 'ok' && b.stopLsn !== null && b.startLsn !== null && b.timeline !== null && b.stop !== null
+}

@@ -1,0 +1,46 @@
+/**
+ * `pitrctl backup`: run the tool's backup, make sure the WAL that ends it is archived, and find
+ * the new backup in the tool's own catalog (by the ids that were not there before).
+ */
+import { ToolError, UsageError } from '../errors.js'
+import type { Backup } from '../model/catalog.js'
+import { TOOL_LABEL, type ToolId } from '../model/tool-id.js'
+import { ensureArchived } from './archiving.js'
+import { readCatalog } from './catalog.js'
+import type { AppContext } from './context.js'
+import { withLock } from './lock.js'
+
+export interface BackupOptions {
+  readonly type: 'full' | 'incr' | 'diff'
+  readonly label: string | undefined
+}
+
+const WHY_NOT: Partial<Record<ToolId, string>> = {
+  native: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
+  barman: 'Barman 3.4 with backup_method = postgres takes full backups only',
+  walg: 'WAL-G makes full and delta (use --type incr) backups',
+  pg_rman: 'pg_rman makes full and incremental (use --type incr) backups',
+}
+
+export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOptions): Promise<Backup | null> {
+  const adapter = ctx.adapter(tool)
+  const kind = opts.type === 'incr' ? 'incr' : opts.type
+  if (!adapter.capabilities.backupTypes.includes(kind))
+    throw new UsageError(`${TOOL_LABEL[tool]} cannot take a ${opts.type} backup: ${WHY_NOT[tool] ?? `it supports ${adapter.capabilities.backupTypes.join(', ')}`}`, {
+      hint: `use --type ${adapter.capabilities.backupTypes[0]}`,
+    })
+  if (opts.label !== undefined && (opts.label.length > 100 || /[\u0000-\u001f']/.test(opts.label)))
+    throw new UsageError('--label must be at most 100 characters without quotes or control characters', { hint: 'use plain words' })
+  return withLock(ctx.stateDir, ctx.cluster.name, `backup with ${tool}`, ctx.dryRun, async () => {
+    const before = new Set((await readCatalog(ctx, tool, { fillIndex: false })).backups.map((b) => b.id))
+    await ctx.progress.task(`${tool}: back up`, () => ctx.execute(adapter.planBackup(ctx.env(tool), { type: opts.type, label: opts.label, startedAt: new Date() }), tool))
+    if (ctx.dryRun) return null
+    await ctx.progress.task('wait until the WAL that ends the backup is archived', () => ensureArchived(ctx))
+    const after = await readCatalog(ctx, tool, { fillIndex: false })
+    const fresh = after.backups.filter((b) => !before.has(b.id))
+    const backup = fresh[fresh.length - 1]
+    if (!backup)
+      throw new ToolError({ kind: 'unknown', tool, summary: 'the backup command succeeded but no new backup appeared in the catalog', exitCode: 0, argv: [], stderrTail: [] })
+    return backup
+  })
+}

@@ -1,0 +1,148 @@
+/**
+ * Everything a service needs, built once per command: the config and cluster, each tool's
+ * adapter and ToolEnv, the runner, progress, and the dry-run switch. Building it drops root
+ * privileges to run-as (see util/identity.ts).
+ */
+import { existsSync, promises as fs } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Adapter, ToolEnv } from '../adapters/adapter.js'
+import { adapterFor } from '../adapters/registry.js'
+import type { Progress } from '../cli/progress.js'
+import { isAdopted, type ClusterConfig, type PitrConfig } from '../config/schema.js'
+import { loadConfig, selectCluster } from '../config/load.js'
+import { NotInstalledError, UsageError } from '../errors.js'
+import { systemTimeZone } from '../model/time.js'
+import { isToolId, type ToolId } from '../model/tool-id.js'
+import type { PgConnInfo } from '../pg/client.js'
+import { readPgMajor } from '../pg/server.js'
+import { ExecaRunner } from '../runner/execa-runner.js'
+import { executePlan, genericClassify, type Classifier } from '../runner/execute-plan.js'
+import type { Plan } from '../model/plan.js'
+import type { Runner } from '../runner/runner.js'
+import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
+
+export interface AppContext {
+  readonly config: PitrConfig
+  readonly cluster: ClusterConfig
+  readonly runner: Runner
+  readonly progress: Progress
+  readonly dryRun: boolean
+  /** what --dry-run would do, in order */
+  readonly dryRunLines: string[]
+  /** zone for --to times without an offset */
+  readonly timezone: string
+  readonly binDir: string
+  readonly pgMajor: number | undefined
+  readonly stateDir: string
+  readonly pg: PgConnInfo
+  readonly osUser: string
+  env(tool: ToolId): ToolEnv
+  adapter(tool: ToolId): Adapter
+  /** runs a plan with this context's runner, dry-run switch and the tool's classifier */
+  execute(plan: Plan, tool: ToolId | 'pitrctl', opts?: { signal?: AbortSignal }): Promise<Map<string, import('../runner/runner.js').ProcessResult>>
+}
+
+export interface ContextOptions {
+  readonly configFlag: string | undefined
+  readonly cluster: string | undefined
+  readonly progress: Progress
+  readonly dryRun: boolean
+  /** inject a runner (tests) */
+  readonly runner?: Runner
+}
+
+/** absolute argv that starts this pitrctl: what WAL commands embed */
+export function pitrctlArgv(): [string, ...string[]] {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const entry = path.resolve(here, '..', '..', 'bin', 'run.js')
+  return [process.execPath, entry]
+}
+
+export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined): Promise<string> {
+  if (cluster.binDir) return cluster.binDir
+  if (pgMajor !== undefined) {
+    const debian = `/usr/lib/postgresql/${pgMajor}/bin`
+    if (existsSync(path.join(debian, 'pg_ctl'))) return debian
+  }
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(path.join(dir, 'pg_ctl'))) return path.dirname(await fs.realpath(path.join(dir, 'pg_ctl')))
+  }
+  throw new NotInstalledError('PostgreSQL programs (pg_ctl) were not found', { hint: 'install PostgreSQL or set bin-dir in pitrctl.ini' })
+}
+
+export function stateDirFor(cluster: ClusterConfig): string {
+  if (cluster.repo) return path.join(cluster.repo, '.pitrctl')
+  const base = process.env.XDG_STATE_HOME || path.join(process.env.HOME ?? '/tmp', '.local', 'state')
+  return path.join(base, 'pitrctl', cluster.name)
+}
+
+export async function createContext(o: ContextOptions): Promise<AppContext> {
+  const config = await loadConfig(o.configFlag)
+  const cluster = selectCluster(config, o.cluster)
+  const osUser = config.global.runAs ?? (isRoot() ? 'postgres' : (process.env.USER ?? 'postgres'))
+  if (isRoot()) dropPrivileges(lookupUser(osUser))
+  return buildContext(config, cluster, osUser, o)
+}
+
+export async function buildContext(config: PitrConfig, cluster: ClusterConfig, osUser: string, o: Omit<ContextOptions, 'configFlag' | 'cluster'>): Promise<AppContext> {
+  const pgMajor = await readPgMajor(cluster.pgdata)
+  const binDir = await resolveBinDir(cluster, pgMajor)
+  const runner = o.runner ?? new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' })
+  const stateDir = stateDirFor(cluster)
+  const dryRunLines: string[] = []
+  const pg: PgConnInfo = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database }
+  const self = pitrctlArgv()
+  const ctx: AppContext = {
+    config,
+    cluster,
+    runner,
+    progress: o.progress,
+    dryRun: o.dryRun,
+    dryRunLines,
+    timezone: config.global.timezone ?? systemTimeZone(),
+    binDir,
+    pgMajor,
+    stateDir,
+    pg,
+    osUser,
+    env(tool) {
+      return {
+        cluster: cluster.name,
+        tool,
+        pg: { pgdata: cluster.pgdata, binDir, host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database },
+        mode: isAdopted(cluster, tool) ? 'adopted' : 'managed',
+        repoDir: cluster.repo ? path.join(cluster.repo, tool) : undefined,
+        options: cluster.toolOptions[tool],
+        osUser,
+        pitrctl: self,
+        configPath: config.file,
+        stateDir,
+        pgMajor,
+      }
+    },
+    adapter(tool) {
+      const a = adapterFor(tool)
+      if (!a) throw new NotInstalledError(`pitrctl has no ${tool} support built in`, { hint: 'use another tool for this cluster' })
+      return a
+    },
+    execute(plan, tool, opts = {}) {
+      const classify: Classifier = tool === 'pitrctl' ? genericClassify('pitrctl') : (s, r) => ctx.adapter(tool).classifyFailure(s, r)
+      return executePlan(plan, { runner, dryRun: o.dryRun, dryRunOut: (l) => dryRunLines.push(l), classify, pg, ...(opts.signal ? { signal: opts.signal } : {}) })
+    },
+  }
+  return ctx
+}
+
+/** the cluster's tools, or the one --tool names (which must be one of them) */
+export function selectTools(ctx: AppContext, toolFlag: string | undefined): ToolId[] {
+  if (toolFlag === undefined) return [...ctx.cluster.tools]
+  if (!isToolId(toolFlag)) throw new UsageError(`--tool ${JSON.stringify(toolFlag)} is not a tool`, { hint: 'tools are native, pgbackrest, barman, walg, pg_rman' })
+  if (!ctx.cluster.tools.includes(toolFlag))
+    throw new UsageError(`cluster ${ctx.cluster.name} does not use ${toolFlag}`, { hint: `its tools: ${ctx.cluster.tools.join(', ')}` })
+  return [toolFlag]
+}
+
+export function primaryTool(ctx: AppContext, toolFlag: string | undefined): ToolId {
+  return selectTools(ctx, toolFlag)[0]!
+}

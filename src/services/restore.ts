@@ -1,0 +1,326 @@
+/**
+ * `pitrctl restore --to TARGET`: choose the backup and timeline, refuse what cannot be reached
+ * before anything is touched, move an in-place data directory aside and rescue its unarchived
+ * WAL, let the tool restore the files, make the recovery settings exactly right, and with
+ * --start prove from the server that the target was reached.
+ */
+import { promises as fs } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { RefusedError, UnreachableTargetError, UsageError } from '../errors.js'
+import type { ArchivedWal, Backup, Catalog, WalSegmentInfo } from '../model/catalog.js'
+import { chooseBaseBackup, type BaseChoice } from '../model/choose-backup.js'
+import { execStep, plan } from '../model/plan.js'
+import { planRecoveryConfig } from '../model/recovery-config.js'
+import { toRecoverySettings } from '../model/recovery-settings.js'
+import { describeTarget, targetToJson, type RecoveryAction, type RecoveryTarget, type TimelineChoice } from '../model/recovery-target.js'
+import { describePath } from '../model/timeline.js'
+import type { ToolId } from '../model/tool-id.js'
+import { parseSegmentHeader, segmentRejection } from '../model/wal-page.js'
+import { walFileKind } from '../model/wal-name.js'
+import { summarizeWalk, walkArchive } from '../model/window.js'
+import { postmasterState } from '../pg/server.js'
+import { isEmptyDir } from '../util/durable-fs.js'
+import { ensureArchived } from './archiving.js'
+import type { AppContext } from './context.js'
+import { selectTools } from './context.js'
+import { readCatalogs } from './list.js'
+import { withLock } from './lock.js'
+import { startAndWatch, type Reached } from './recovery-watch.js'
+import { analyzeSegment } from './wal-index.js'
+
+export interface RestoreOptions {
+  readonly target: RecoveryTarget
+  readonly backupId: string | undefined
+  readonly tool: string | undefined
+  readonly into: string | undefined
+  readonly port: number | undefined
+  readonly action: RecoveryAction
+  readonly exclusive: boolean
+  readonly timeline: TimelineChoice
+  readonly start: boolean
+  readonly yes: boolean
+  /** asks on a terminal; undefined when there is none */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined
+}
+
+export interface RestoreResult {
+  readonly cluster: string
+  readonly tool: ToolId
+  readonly backup: string
+  readonly target: string
+  readonly pgdata: string
+  readonly movedAside: string | null
+  readonly started: boolean
+  readonly reached: Reached | null
+  /** beyond the contract's fields */
+  readonly timeline: number
+  readonly state: 'paused' | 'promoted' | 'shutdown' | 'not-started'
+  readonly stoppedAt: string | null
+  readonly port: number | null
+  readonly rescuedWal: readonly string[]
+  readonly notes: readonly string[]
+}
+
+interface Rescued {
+  readonly dir: string
+  readonly segments: Map<string, WalSegmentInfo>
+  readonly histories: string[]
+  readonly rejected: string[]
+}
+
+export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promise<RestoreResult> {
+  const tools = selectTools(ctx, o.tool)
+  const inPlace = o.into === undefined
+  const dest = inPlace ? ctx.cluster.pgdata : path.resolve(o.into!)
+  if (o.exclusive && !['time', 'lsn', 'xid'].includes(o.target.kind))
+    throw new UsageError(`--exclusive does not apply to a ${o.target.kind} target`, { hint: 'it applies to time, lsn and xid targets' })
+
+  return withLock(ctx.stateDir, ctx.cluster.name, `restore to ${targetToJson(o.target)}`, ctx.dryRun, async () => {
+    const source = await postmasterState(ctx.cluster.pgdata)
+    await refuseUnsafeDestination(ctx, dest, inPlace, source.state)
+    if (!inPlace && source.state === 'running')
+      await ctx.progress.task('switch WAL and wait until everything up to now is archived', () => ensureArchived(ctx))
+
+    const catalogs = await ctx.progress.task('read the catalogs and the archived WAL', () => readCatalogs(ctx, tools, true))
+    const rescued = inPlace ? await findUnarchivedWal(ctx, catalogs) : undefined
+    const { catalog, choice, useRescued } = chooseAcrossTools(catalogs, o, rescued)
+    const tool = catalog.tool
+    const notes = [...choice.notes]
+    ctx.progress.info(`target: ${describeTarget(o.target)}`)
+    ctx.progress.info(`backup: ${choice.backup.id} (${tool}), ended ${choice.backup.stop}`)
+    ctx.progress.info(`timeline: ${choice.timeline} (path ${describePath(choice.path)})`)
+
+    if (inPlace && !o.yes && !ctx.dryRun) {
+      const q = `Restore cluster ${ctx.cluster.name} in place from ${choice.backup.id}? ${ctx.cluster.pgdata} will be moved aside (nothing is deleted). [y/N] `
+      if (!o.confirm) throw new RefusedError('an in-place restore needs confirmation', { hint: 'pass --yes (there is no terminal to ask on)' })
+      if (!(await o.confirm(q))) throw new RefusedError('restore not confirmed', { hint: 'nothing was changed' })
+    }
+
+    const movedAside = inPlace ? await moveAside(ctx, dest) : null
+    const port = inPlace ? ctx.cluster.port : (o.port ?? (await freePort()))
+    const prepared = await restoreFilesAndSettings(ctx, {
+      tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline: o.timeline, action: o.action, clone: !inPlace, port,
+      beforeSettings: async (restoreDest) => {
+        const injected = useRescued && rescued && movedAside ? await injectRescuedWal(ctx, rescued, movedAside, restoreDest, choice) : []
+        if (injected.length) notes.push(`re-injected ${injected.length} WAL file(s) that were never archived: ${injected.join(', ')}`)
+        return injected
+      },
+    })
+    notes.push(...prepared.notes)
+    const injected = prepared.injected
+
+    const base: Omit<RestoreResult, 'started' | 'reached' | 'state' | 'stoppedAt'> = {
+      cluster: ctx.cluster.name,
+      tool,
+      backup: choice.backup.id,
+      target: targetToJson(o.target),
+      pgdata: dest,
+      movedAside,
+      timeline: choice.timeline,
+      port,
+      rescuedWal: injected,
+      notes,
+    }
+    if (!o.start || ctx.dryRun) {
+      if (ctx.dryRun && o.start) ctx.dryRunLines.push(`# then start the server in ${dest} and watch recovery until it reaches the target`)
+      return { ...base, started: false, reached: null, state: 'not-started', stoppedAt: null }
+    }
+    const expectedEnd = expectedEndLsn(catalog, choice, useRescued ? rescued : undefined)
+    const outcome = await ctx.progress.task('start the server and wait until recovery ends', () =>
+      startAndWatch(ctx, { pgdata: dest, port, logFile: path.join(dest, 'log', 'pitrctl-recovery.log'), target: o.target, action: o.action, expectedEndLsn: expectedEnd }),
+    )
+    return { ...base, started: true, reached: outcome.reached, state: outcome.state, stoppedAt: outcome.stoppedAt }
+  })
+}
+
+export interface RestoreFilesRequest {
+  readonly tool: ToolId
+  readonly backup: Backup
+  readonly dest: string
+  readonly target: RecoveryTarget
+  readonly inclusive: boolean
+  readonly timeline: TimelineChoice
+  readonly action: RecoveryAction
+  readonly clone: boolean
+  readonly port: number
+  /** runs after the tool restored the files, before the settings are reconciled */
+  readonly beforeSettings?: (dest: string) => Promise<string[]>
+}
+
+/** the tool restores the files; pitrctl then makes the recovery settings exactly right */
+export async function restoreFilesAndSettings(ctx: AppContext, r: RestoreFilesRequest): Promise<{ notes: string[]; injected: string[] }> {
+  const notes: string[] = []
+  const restorePlan = ctx.adapter(r.tool).planRestore(ctx.env(r.tool), {
+    backup: r.backup, dest: r.dest, target: r.target, inclusive: r.inclusive, timeline: r.timeline, action: r.action, clone: r.clone,
+  })
+  // Every tool gets an empty, private directory (pgBackRest wants it to exist, WAL-G wants it empty).
+  await ctx.execute(plan('destination', { kind: 'mkdir', id: 'dest', title: `create ${r.dest}`, path: r.dest, mode: 0o700 }), 'pitrctl')
+  await ctx.progress.task(`${r.tool}: restore ${r.backup.id} into ${r.dest}`, () => ctx.execute(restorePlan, r.tool))
+  const injected = r.beforeSettings ? await r.beforeSettings(r.dest) : []
+  const desired = toRecoverySettings({ target: r.target, inclusive: r.inclusive, timeline: r.timeline, action: r.action })
+  const read = (p: string) => fs.readFile(p, 'utf8').catch(() => '')
+  const configPlan = planRecoveryConfig({
+    dest: r.dest,
+    desired,
+    autoConf: await read(path.join(r.dest, 'postgresql.auto.conf')),
+    extraFiles: await Promise.all(restorePlan.recoveryFiles.map(async (p) => ({ path: p, content: await read(p) }))),
+    restoreCommand: restorePlan.restoreCommand,
+    clone: r.clone ? { port: r.port } : undefined,
+  })
+  await ctx.execute(configPlan, 'pitrctl')
+  if (configPlan.keptFromTool.length) notes.push(`${r.tool} wrote ${configPlan.keptFromTool.join(', ')} as asked`)
+  if (r.clone) notes.push(`archiving is off in the copy (archive_mode = off); port ${r.port}`)
+  return { notes, injected }
+}
+
+async function refuseUnsafeDestination(ctx: AppContext, dest: string, inPlace: boolean, sourceState: string): Promise<void> {
+  if (inPlace) {
+    const pm = await postmasterState(dest)
+    if (pm.state === 'running') throw new RefusedError(`the server of cluster ${ctx.cluster.name} is running (pid ${pm.pid})`, { hint: 'stop it first, or restore a copy with --into DIR' })
+    if (pm.state === 'unknown') throw new RefusedError(`cannot tell whether a server owns ${dest}: ${pm.why}`, { hint: 'check postmaster.pid and the process by hand; pitrctl will not guess' })
+    if (pm.state === 'stale') ctx.progress.info(`postmaster.pid is stale (${pm.why}); the directory is moved aside, not deleted`)
+    const exists = await fs.stat(dest).then((s) => s.isDirectory(), () => false)
+    if (!exists) throw new RefusedError(`${dest} does not exist`, { hint: 'nothing to restore in place: restore with --into DIR' })
+  } else {
+    const real = (p: string) => fs.realpath(p).catch(() => path.resolve(p))
+    const [d, src] = await Promise.all([real(dest), real(ctx.cluster.pgdata)])
+    if (d === src || d.startsWith(`${src}/`) || src.startsWith(`${d}/`))
+      throw new RefusedError(`${dest} is, or overlaps, the cluster's own data directory`, { hint: 'pick a directory outside it' })
+    const st = await fs.stat(dest).catch(() => undefined)
+    if (st && !st.isDirectory()) throw new RefusedError(`${dest} exists and is not a directory`, { hint: 'pick an empty or new directory' })
+    if (st && !(await isEmptyDir(dest))) throw new RefusedError(`${dest} is not empty`, { hint: 'pick an empty or new directory; pitrctl never writes over files' })
+    void sourceState
+  }
+  const tblspc = await fs.readdir(path.join(ctx.cluster.pgdata, 'pg_tblspc')).catch(() => [])
+  if (tblspc.length > 0)
+    throw new RefusedError(`cluster ${ctx.cluster.name} has tablespaces (${tblspc.join(', ')}): a restore would write into their original directories`, {
+      hint: 'restore with the tool directly and map the tablespaces; pitrctl does not restore tablespaces yet',
+    })
+}
+
+function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, rescued: Rescued | undefined): { catalog: Catalog; choice: BaseChoice; useRescued: boolean } {
+  const withRescue = (c: Catalog): Catalog =>
+    rescued ? { ...c, wal: { ...c.wal, segments: new Set([...c.wal.segments, ...rescued.segments.keys()]), index: new Map([...c.wal.index, ...rescued.segments]) } } : c
+  const attempts: { catalog: Catalog; choice: BaseChoice; useRescued: boolean }[] = []
+  const errors: UnreachableTargetError[] = []
+  for (const c of catalogs) {
+    if (o.backupId !== undefined && !c.backups.some((b) => b.id === o.backupId)) continue
+    // latest always takes what the old pg_wal adds; other targets only when the archive alone falls short
+    const order = o.target.kind === 'latest' ? [true, false] : [false, true]
+    for (const useRescued of order) {
+      if (useRescued && (!rescued || rescued.segments.size === 0)) continue
+      try {
+        const cat = useRescued ? withRescue(c) : c
+        attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId }), useRescued })
+        break
+      } catch (e) {
+        if (e instanceof UnreachableTargetError) errors.push(e)
+        else throw e
+      }
+    }
+  }
+  if (attempts.length === 0) {
+    if (o.backupId !== undefined && errors.length === 0) throw new UnreachableTargetError(`there is no backup ${o.backupId}`, { hint: 'run `pitrctl list` to see the backups that exist' })
+    throw errors[0] ?? new UnreachableTargetError('there is no backup to restore from', { hint: 'take one with `pitrctl backup`' })
+  }
+  // Across tools (a cluster in migration): the backup that ended last before the target is the shortest replay.
+  return attempts.sort((a, b) => (b.choice.backup.stop ?? '').localeCompare(a.choice.backup.stop ?? ''))[0]!
+}
+
+function expectedEndLsn(catalog: Catalog, choice: BaseChoice, rescued: Rescued | undefined): string | null {
+  const wal: ArchivedWal = rescued
+    ? { ...catalog.wal, segments: new Set([...catalog.wal.segments, ...rescued.segments.keys()]), index: new Map([...catalog.wal.index, ...rescued.segments]) }
+    : catalog.wal
+  const walk = walkArchive(choice.backup, choice.path, wal)
+  if (!walk.walked.every((n) => wal.index.has(n))) return null
+  return summarizeWalk(walk.walked, wal.index).lastRecordLsn
+}
+
+/** `<pgdata>.pitrctl-<YYYYMMDDTHHMMSS>`: the old directory is never deleted */
+async function moveAside(ctx: AppContext, pgdata: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
+  const aside = `${pgdata}.pitrctl-${stamp}`
+  if (ctx.dryRun) {
+    ctx.dryRunLines.push('# move the old data directory aside (never deleted)', `rename ${pgdata} -> ${aside}`)
+    return aside
+  }
+  if (await fs.stat(aside).then(() => true, () => false)) throw new RefusedError(`${aside} already exists`, { hint: 'wait a second and retry' })
+  await fs.rename(pgdata, aside)
+  ctx.progress.info(`moved ${pgdata} aside to ${aside}`)
+  return aside
+}
+
+/**
+ * WAL in the stopped cluster's pg_wal that no archive holds (archiving was broken, or the last
+ * segment was never complete): kept for recovery when it is sound — same system, the position
+ * its name claims, not a recycled file (reliability.md rule 6, T16).
+ */
+async function findUnarchivedWal(ctx: AppContext, catalogs: readonly Catalog[]): Promise<Rescued> {
+  const walDir = path.join(ctx.cluster.pgdata, 'pg_wal')
+  const names = (await fs.readdir(walDir).catch(() => [])).sort()
+  const archived = new Set(catalogs.flatMap((c) => [...c.wal.segments]))
+  const systemId = catalogs.flatMap((c) => c.backups).find((b) => b.systemId)?.systemId ?? null
+  const segments = new Map<string, WalSegmentInfo>()
+  const histories: string[] = []
+  const rejected: string[] = []
+  for (const name of names) {
+    const kind = walFileKind(name)
+    if (kind === 'history') {
+      if (!catalogs.some((c) => c.wal.histories.has(Number.parseInt(name.slice(0, 8), 16)))) histories.push(name)
+      continue
+    }
+    if (kind !== 'segment' || archived.has(name)) continue
+    const file = path.join(walDir, name)
+    const h = await fs.open(file, 'r')
+    const buf = Buffer.alloc(40)
+    await h.read(buf, 0, 40, 0)
+    await h.close()
+    const why = segmentRejection(name, parseSegmentHeader(buf), systemId)
+    if (why) {
+      // recycled segments are normal in pg_wal: only say something about the rest
+      if (!why.startsWith('it is a recycled')) rejected.push(`${name}: ${why}`)
+      continue
+    }
+    segments.set(name, { ...(await analyzeSegment(ctx, file, name)), sha256: null })
+  }
+  for (const r of rejected) ctx.progress.info(`not re-injected: ${r}`)
+  return { dir: walDir, segments, histories, rejected }
+}
+
+async function injectRescuedWal(ctx: AppContext, rescued: Rescued, movedAside: string, dest: string, choice: BaseChoice): Promise<string[]> {
+  const onPath = new Set(choice.path.map((s) => s.timeline))
+  const names = [...rescued.segments.keys()].filter((n) => onPath.has(Number.parseInt(n.slice(0, 8), 16)))
+  const files = [...rescued.histories, ...names]
+  if (files.length === 0) return []
+  const target = path.join(dest, 'pg_wal')
+  const steps = files.map((n, i) =>
+    // -n: a file the tool already restored under that name is kept, never overwritten.
+    execStep(`rescue-${i}`, `re-inject ${n}`, ['cp', '-n', '--preserve=mode', '--', path.join(movedAside, 'pg_wal', n), path.join(target, n)]),
+  )
+  await ctx.execute(plan('make the never-archived WAL available to recovery', { kind: 'mkdir', id: 'pg_wal', title: 'pg_wal', path: target, mode: 0o700 }, steps), 'pitrctl')
+  return files
+}
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer()
+      srv.once('error', reject)
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port
+        srv.close(() => resolve(p))
+      })
+    })
+    // a PostgreSQL socket lock in /tmp or the default dir means another server owns the port
+    const taken = await Promise.all([`/tmp/.s.PGSQL.${port}.lock`, `/var/run/postgresql/.s.PGSQL.${port}.lock`].map((f) => fs.stat(f).then(() => true, () => false)))
+    if (port !== 5432 && !taken.some(Boolean)) return port
+  }
+}
+
+export function scratchDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix))
+}
+
+export type { Backup }

@@ -1,0 +1,80 @@
+/**
+ * pitrctl's WAL index: one small JSON file per archived segment (`<stateDir>/wal-index/`), written
+ * by wal-push when pitrctl is the archive_command, or filled later by fetching the segment from a
+ * tool's archive. Segments never change once archived, so an entry is written once and trusted.
+ */
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { WalSegmentInfo } from '../model/catalog.js'
+import { execStep } from '../model/plan.js'
+import { parseWaldump } from '../model/waldump.js'
+import type { ToolId } from '../model/tool-id.js'
+import { sha256File, writeFileDurable, mkdirMode } from '../util/durable-fs.js'
+import type { AppContext } from './context.js'
+
+export function indexDir(ctx: AppContext): string {
+  return path.join(ctx.stateDir, 'wal-index')
+}
+
+export async function analyzeSegment(ctx: AppContext, file: string, name = path.basename(file)): Promise<WalSegmentInfo> {
+  const [r, sha256] = await Promise.all([
+    ctx.runner.run(
+      // pg_waldump ends with an error at the end of valid data in a switched segment: exit 1 is normal.
+      execStep('waldump', `read ${name}`, [path.join(ctx.binDir, 'pg_waldump'), file], { mutates: false, okExitCodes: [0, 1], env: { TZ: 'UTC' }, timeoutMs: 120_000 }),
+    ),
+    sha256File(file),
+  ])
+  return parseWaldump(name, r.stdout, sha256)
+}
+
+export async function writeIndexEntry(ctx: AppContext, info: WalSegmentInfo): Promise<void> {
+  const dir = indexDir(ctx)
+  await mkdirMode(dir)
+  await writeFileDurable(path.join(dir, `${info.name}.json`), JSON.stringify(info), 0o600)
+}
+
+export async function readIndexEntry(ctx: AppContext, name: string): Promise<WalSegmentInfo | undefined> {
+  const text = await fs.readFile(path.join(indexDir(ctx), `${name}.json`), 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text) as WalSegmentInfo
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Index entries for `names`; a segment that has none is fetched from `tool`'s archive into a
+ * scratch file and read (adopted setups, or WAL archived before pitrctl's setup).
+ */
+export async function loadIndex(ctx: AppContext, tool: ToolId, names: readonly string[], fill: boolean): Promise<Map<string, WalSegmentInfo>> {
+  const out = new Map<string, WalSegmentInfo>()
+  const missing: string[] = []
+  for (const name of names) {
+    const e = await readIndexEntry(ctx, name)
+    if (e) out.set(name, e)
+    else missing.push(name)
+  }
+  if (!fill || missing.length === 0 || ctx.dryRun) return out
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pitrctl-wal-'))
+  try {
+    for (const name of missing) {
+      const dest = path.join(scratch, name)
+      try {
+        await ctx.execute(ctx.adapter(tool).planWalGet(ctx.env(tool), name, dest), tool)
+      } catch {
+        continue // unreadable here: the window simply does not count on it
+      }
+      const info = await analyzeSegment(ctx, dest, name)
+      // The fetched copy may be decompressed: its hash is not the archive's, so keep none.
+      const entry = { ...info, sha256: null }
+      await writeIndexEntry(ctx, entry).catch(() => undefined)
+      out.set(name, entry)
+      await fs.rm(dest, { force: true })
+    }
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true })
+  }
+  return out
+}
