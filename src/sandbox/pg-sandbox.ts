@@ -119,11 +119,16 @@ export async function createSandbox(o: SandboxOptions): Promise<PgSandbox> {
   return sandbox
 
   async function waitForConnections(dir: string, r: Runner): Promise<void> {
-    const deadline = Date.now() + 60_000
+    const started = Date.now()
+    const deadline = started + 60_000
+    let seen = false
     while (Date.now() < deadline) {
       const st = await r.run(execStep('isready', 'pg_isready', [path.join(o.binDir, 'pg_isready'), '-h', root, '-p', String(await portOf(dir)), '-q'], { mutates: false }))
       if (st.ok) return
-      if ((await postmasterState(dir)).state === 'stopped') throw new PostgresError(`the server in ${dir} did not start`, { hint: `read ${root}/${path.basename(dir)}.log` })
+      // pg_ctl -W returns before the pid file exists: "stopped" means it died only once it ran
+      const state = (await postmasterState(dir)).state
+      if (state === 'running') seen = true
+      if (state === 'stopped' && (seen || Date.now() - started > 15_000)) throw new PostgresError(`the server in ${dir} did not start`, { hint: `read ${root}/${path.basename(dir)}.log` })
       await new Promise((res) => setTimeout(res, 100))
     }
     throw new PostgresError(`the server in ${dir} did not accept connections in time`, { hint: 'read its log' })
