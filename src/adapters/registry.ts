@@ -1,9 +1,15 @@
 import type { ToolId } from '../model/tool-id.js'
 import type { Adapter } from './adapter.js'
 import { nativeAdapter } from './native/index.js'
+import { pgbackrestAdapter } from './pgbackrest/index.js'
+import { pgRmanAdapter } from './pg_rman/index.js'
+import { walgAdapter } from './walg/index.js'
 
 const ADAPTERS: Partial<Record<ToolId, Adapter>> = {
   native: nativeAdapter,
+  pgbackrest: pgbackrestAdapter,
+  walg: walgAdapter,
+  pg_rman: pgRmanAdapter,
 }
 
 export function adapterFor(tool: ToolId): Adapter | undefined {

@@ -45,10 +45,10 @@ export const ADOPTED_KEYS: Readonly<Record<ToolId, readonly string[]>> = {
   native: [],
   pgbackrest: ['config', 'stanza'],
   barman: ['config', 'server'],
-  pg_rman: ['backup-path'],
+  pg_rman: ['backup-path', 'arclog-path'],
   walg: ['config'],
 }
-const ADOPTED_PATH_KEYS = new Set(['pgbackrest.config', 'barman.config', 'pg_rman.backup-path', 'walg.config'])
+const ADOPTED_PATH_KEYS = new Set(['pgbackrest.config', 'barman.config', 'pg_rman.backup-path', 'pg_rman.arclog-path', 'walg.config'])
 
 export const CLUSTER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,62}$/
 

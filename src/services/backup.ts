@@ -18,7 +18,6 @@ export interface BackupOptions {
 const WHY_NOT: Partial<Record<ToolId, string>> = {
   native: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
   barman: 'Barman 3.4 with backup_method = postgres takes full backups only',
-  walg: 'WAL-G makes full and delta (use --type incr) backups',
   pg_rman: 'pg_rman makes full and incremental (use --type incr) backups',
 }
 

@@ -60,9 +60,14 @@ async function readHistories(ctx: AppContext, tool: ToolId, names: readonly stri
     if (text === undefined) {
       if (ctx.dryRun) continue
       await mkdirMode(cacheDir)
+      // Fetched under a temporary name and renamed only on success: a failed fetch may leave a partial file.
+      const tmp = `${cached}.${process.pid}.tmp`
+      await fs.rm(tmp, { force: true })
       try {
-        await ctx.execute(ctx.adapter(tool).planWalGet(ctx.env(tool), name, cached), tool)
+        await ctx.execute(ctx.adapter(tool).planWalGet(ctx.env(tool), name, tmp), tool)
+        await fs.rename(tmp, cached)
       } catch {
+        await fs.rm(tmp, { force: true })
         continue // reported as a missing history: the timeline chain then has a gap
       }
       text = await fs.readFile(cached, 'utf8').catch(() => undefined)

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian machine ready for pitrctl, its tests and the drill. Idempotent; run as root
+# (or it re-runs itself through sudo). Installs PostgreSQL 15 and its client programs, pgBackRest
+# and Barman from Debian's packages, WAL-G with `go install` at its pinned commit where Go is
+# present, then the npm dependencies and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E bash "$0" "$@"
+fi
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# --- Debian packages --------------------------------------------------------------------------
+packages=(postgresql-15 postgresql-client-15 postgresql-contrib pgbackrest barman)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "PostgreSQL 15, pgBackRest and Barman are installed"
+fi
+# The packaged cluster on 5432 is not used by pitrctl's tests or drill: they make their own.
+
+# --- WAL-G (Go module, pinned to v3.0.9) ------------------------------------------------------
+WALG_COMMIT=3e493188db28335fb93a45bd680c6ff8fc3028c1
+if command -v wal-g >/dev/null 2>&1; then
+  say "wal-g is installed ($(wal-g --version 2>/dev/null | head -n1))"
+elif command -v go >/dev/null 2>&1; then
+  say "installing WAL-G ${WALG_COMMIT:0:10} with go install"
+  gobin=$(mktemp -d)
+  # WAL-G's code imports encoding/json/v2, which needs this experiment (its Makefile sets it).
+  if GOBIN="$gobin" GOEXPERIMENT=jsonv2 GOFLAGS=-mod=mod timeout 1200 \
+      go install "github.com/wal-g/wal-g/main/pg@${WALG_COMMIT}" 2>"$gobin/err.log"; then
+    install -m 0755 "$gobin/pg" /usr/local/bin/wal-g
+    say "wal-g installed in /usr/local/bin"
+  else
+    say "WAL-G could not be installed here, carrying on without it (its tests and drill row will say skipped):"
+    sed 's/^/setup:   /' "$gobin/err.log" | tail -n 5
+  fi
+  rm -rf "$gobin"
+else
+  say "go is not installed: carrying on without WAL-G (its tests and drill row will say skipped)"
+fi
+
+# --- pitrctl itself -----------------------------------------------------------------------------
+say "npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+say "build"
+npm run --silent build
+
+# PostgreSQL runs pitrctl as its archive_command, as the postgres user: it must be able to read it.
+if ! runuser -u postgres -- test -r bin/run.js 2>/dev/null || ! runuser -u postgres -- test -r dist/commands/wal-push.js 2>/dev/null; then
+  say "WARNING: the postgres user cannot read $(pwd); archiving through pitrctl will fail. Install it somewhere readable (e.g. /opt/pitrctl)."
+fi
+say "ready"

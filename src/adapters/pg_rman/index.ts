@@ -1,0 +1,35 @@
+/**
+ * pg_rman: NTT's backup catalog manager; pitrctl's `wal-push` fills its ARCLOG_PATH.
+ * Docs: https://github.com/ossc-db/pg_rman (docs/index.html); the source is the reference
+ * (restore.c, catalog.c, show.c, validate.c). Tested with pg_rman 1.3.19 built from branch
+ * REL_15_STABLE against PostgreSQL 15.20 (Debian); fixtures in test/fixtures/pg_rman/1.3.19.
+ */
+import type { Adapter } from '../adapter.js'
+import { classifyPgRmanFailure } from './errors.js'
+import { planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
+import { parseVersion, readPgRmanCatalog, readPgRmanVerify, unsupportedReason } from './read.js'
+
+export const pgRmanAdapter: Adapter = {
+  id: 'pg_rman',
+  capabilities: {
+    backupTypes: ['full', 'incr'],
+    // pg_rman's --recovery-target-time only selects the backup (plan.ts planRestore): pitrctl
+    // writes every target, the timeline and the restore_command over what pg_rman wrote.
+    nativeTargets: [],
+    hasBackupVerify: true,
+  },
+  programs: () => ['pg_rman'],
+  planVersion,
+  readVersion: parseVersion,
+  unsupportedReason,
+  planSetup,
+  planCheck,
+  planWalPush,
+  planWalGet,
+  planBackup,
+  readCatalog: readPgRmanCatalog,
+  planVerify: (env, backup) => planVerify(env, backup.id),
+  readVerify: (_env, backup, outputs) => readPgRmanVerify(backup.id, outputs),
+  planRestore,
+  classifyFailure: classifyPgRmanFailure,
+}
