@@ -132,6 +132,8 @@ export interface Adapter {
    * only on `archive-wal`/`cron`): run before reading the catalog.
    */
   planArchiveRefresh?(env: ToolEnv): Plan | undefined
+  /** problems the refresh reported (a segment that differs from the one already archived) */
+  readArchiveRefresh?(outputs: StepOutputs): readonly string[]
   readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead>
   planVerify(env: ToolEnv, backup: Backup): Plan
   /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */

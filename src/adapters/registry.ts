@@ -1,5 +1,6 @@
 import type { ToolId } from '../model/tool-id.js'
 import type { Adapter } from './adapter.js'
+import { barmanAdapter } from './barman/index.js'
 import { nativeAdapter } from './native/index.js'
 import { pgbackrestAdapter } from './pgbackrest/index.js'
 import { pgRmanAdapter } from './pg_rman/index.js'
@@ -8,6 +9,7 @@ import { walgAdapter } from './walg/index.js'
 const ADAPTERS: Partial<Record<ToolId, Adapter>> = {
   native: nativeAdapter,
   pgbackrest: pgbackrestAdapter,
+  barman: barmanAdapter,
   walg: walgAdapter,
   pg_rman: pgRmanAdapter,
 }

@@ -31,7 +31,10 @@ export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOpti
   if (opts.label !== undefined && (opts.label.length > 100 || /[\u0000-\u001f']/.test(opts.label)))
     throw new UsageError('--label must be at most 100 characters without quotes or control characters', { hint: 'use plain words' })
   return withLock(ctx.stateDir, ctx.cluster.name, `backup with ${tool}`, ctx.dryRun, async () => {
-    const before = new Set((await readCatalog(ctx, tool, { fillIndex: false })).backups.map((b) => b.id))
+    const existing = (await readCatalog(ctx, tool, { fillIndex: false })).backups
+    if (opts.label !== undefined && existing.some((b) => b.label === opts.label))
+      throw new UsageError(`a backup labelled ${JSON.stringify(opts.label)} already exists`, { hint: 'labels name one backup each: pick another' })
+    const before = new Set(existing.map((b) => b.id))
     await ctx.progress.task(`${tool}: back up`, () => ctx.execute(adapter.planBackup(ctx.env(tool), { type: opts.type, label: opts.label, startedAt: new Date() }), tool))
     if (ctx.dryRun) return null
     await ctx.progress.task('wait until the WAL that ends the backup is archived', () => ensureArchived(ctx))
@@ -40,6 +43,9 @@ export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOpti
     const backup = fresh[fresh.length - 1]
     if (!backup)
       throw new ToolError({ kind: 'unknown', tool, summary: 'the backup command succeeded but no new backup appeared in the catalog', exitCode: 0, argv: [], stderrTail: [] })
+    // Some tools exit 0 and mark the backup failed in their catalog (Barman): the catalog is the verdict.
+    if (backup.status === 'error')
+      throw new ToolError({ kind: 'unknown', tool, summary: `the tool exited 0 but lists backup ${backup.id} as failed`, exitCode: 0, argv: [], stderrTail: [] })
     return backup
   })
 }

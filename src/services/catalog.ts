@@ -38,7 +38,11 @@ export async function readCatalog(ctx: AppContext, tool: ToolId, opts: ReadCatal
   const adapter = ctx.adapter(tool)
   const env = ctx.env(tool)
   const refresh = adapter.planArchiveRefresh?.(env)
-  if (refresh) await ctx.execute(refresh, tool)
+  if (refresh) {
+    const problems = adapter.readArchiveRefresh?.(await ctx.execute(refresh, tool)) ?? []
+    if (problems.length)
+      throw new ToolError({ kind: 'archive-mismatch', tool, summary: problems[0]!, exitCode: 0, argv: [], stderrTail: problems.slice(1, 8) })
+  }
   const read = await adapter.readCatalog(env, catalogIO(ctx, tool))
   const segments = read.walFiles.filter((n) => walFileKind(n) === 'segment')
   const historyNames = read.walFiles.filter((n) => walFileKind(n) === 'history')

@@ -1,0 +1,3 @@
+import { toolScenarios } from './scenarios.js'
+
+toolScenarios('pgbackrest')
