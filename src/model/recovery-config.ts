@@ -19,6 +19,11 @@ export interface RecoveryConfigInput {
   readonly restoreCommand: string | undefined
   /** a copy beside the cluster: never archive into its repository, listen on its own port */
   readonly clone: { readonly port: number } | undefined
+  /**
+   * In place, the cluster keeps archiving: some tools switch archive_command off in what they
+   * restore (Barman writes `archive_command = false`), so the cluster's own command is put back.
+   */
+  readonly archiveCommand?: string | undefined
 }
 
 export interface RecoveryConfigPlan extends Plan {
@@ -71,6 +76,8 @@ export function planRecoveryConfig(i: RecoveryConfigInput): RecoveryConfigPlan {
   if (i.clone) {
     want('archive_mode', 'off')
     want('port', String(i.clone.port))
+  } else if (i.archiveCommand !== undefined) {
+    want('archive_command', i.archiveCommand)
   }
   const steps: Step[] = []
   for (const [p, settings] of extraEdits) steps.push({ kind: 'set-gucs', id: `extra-${steps.length}`, title: `recovery settings in ${path.basename(p)}`, path: p, settings })

@@ -13,7 +13,7 @@ import type { ArchivedWal, Backup, Catalog, WalSegmentInfo } from '../model/cata
 import { chooseBaseBackup, type BaseChoice } from '../model/choose-backup.js'
 import { execStep, plan } from '../model/plan.js'
 import { planRecoveryConfig } from '../model/recovery-config.js'
-import { toRecoverySettings } from '../model/recovery-settings.js'
+import { parseConfLines, toRecoverySettings } from '../model/recovery-settings.js'
 import { describeTarget, targetToJson, type RecoveryAction, type RecoveryTarget, type TimelineChoice } from '../model/recovery-target.js'
 import { describePath } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -22,7 +22,7 @@ import { walFileKind } from '../model/wal-name.js'
 import { summarizeWalk, walkArchive } from '../model/window.js'
 import { postmasterState } from '../pg/server.js'
 import { isEmptyDir } from '../util/durable-fs.js'
-import { ensureArchived } from './archiving.js'
+import { archiveCommand, ensureArchived } from './archiving.js'
 import type { AppContext } from './context.js'
 import { selectTools } from './context.js'
 import { readCatalogs } from './list.js'
@@ -102,6 +102,7 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
     const port = inPlace ? ctx.cluster.port : (o.port ?? (await freePort()))
     const prepared = await restoreFilesAndSettings(ctx, {
       tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline: o.timeline, action: o.action, clone: !inPlace, port,
+      archiveCommand: inPlace && movedAside ? await clusterArchiveCommand(ctx, movedAside) : undefined,
       beforeSettings: async (restoreDest) => {
         const injected = useRescued && rescued && movedAside ? await injectRescuedWal(ctx, rescued, movedAside, restoreDest, choice) : []
         if (injected.length) notes.push(`re-injected ${injected.length} WAL file(s) that were never archived: ${injected.join(', ')}`)
@@ -147,6 +148,8 @@ export interface RestoreFilesRequest {
   readonly port: number
   /** runs after the tool restored the files, before the settings are reconciled */
   readonly beforeSettings?: (dest: string) => Promise<string[]>
+  /** in place: the archive_command the cluster must keep */
+  readonly archiveCommand?: string | undefined
 }
 
 /** the tool restores the files; pitrctl then makes the recovery settings exactly right */
@@ -168,6 +171,7 @@ export async function restoreFilesAndSettings(ctx: AppContext, r: RestoreFilesRe
     extraFiles: await Promise.all(restorePlan.recoveryFiles.map(async (p) => ({ path: p, content: await read(p) }))),
     restoreCommand: restorePlan.restoreCommand,
     clone: r.clone ? { port: r.port } : undefined,
+    archiveCommand: r.clone ? undefined : r.archiveCommand,
   })
   await ctx.execute(configPlan, 'pitrctl')
   if (configPlan.keptFromTool.length) notes.push(`${r.tool} wrote ${configPlan.keptFromTool.join(', ')} as asked`)
@@ -236,6 +240,14 @@ function expectedEndLsn(catalog: Catalog, choice: BaseChoice, rescued: Rescued |
   const walk = walkArchive(choice.backup, choice.path, wal)
   if (!walk.walked.every((n) => wal.index.has(n))) return null
   return summarizeWalk(walk.walked, wal.index).lastRecordLsn
+}
+
+/** what the cluster archived with before the restore: pitrctl's own in managed mode, else its old setting */
+async function clusterArchiveCommand(ctx: AppContext, movedAside: string): Promise<string | undefined> {
+  if (ctx.cluster.tools.every((t) => ctx.env(t).mode === 'managed')) return archiveCommand(ctx)
+  const read = (f: string) => fs.readFile(path.join(movedAside, f), 'utf8').catch(() => '')
+  const conf = new Map([...parseConfLines(await read('postgresql.conf')), ...parseConfLines(await read('postgresql.auto.conf'))])
+  return conf.get('archive_command') || undefined
 }
 
 /** `<pgdata>.pitrctl-<YYYYMMDDTHHMMSS>`: the old directory is never deleted */

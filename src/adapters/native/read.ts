@@ -141,7 +141,7 @@ async function readOneBackup(env: ToolEnv, io: CatalogIO, dir: string, record: N
     storedSize: manifest.bytes,
     pgVersion: pgVersion?.trim() ?? null,
     systemId: parseSystemId(controldata.stdout),
-    label: record.label ?? (label.label || null),
+    label: record.label,
   }
 }
 

@@ -48,6 +48,13 @@ describe('planRecoveryConfig: the tool wrote some settings; pitrctl makes them e
     expect(p.steps[0]).toEqual({ kind: 'set-gucs', id: 'extra-0', title: 'recovery settings in pg_rman_recovery.conf', path: '/d/pg_rman_recovery.conf', settings: { recovery_target_time: null, recovery_target_timeline: null, restore_command: null } })
     expect(p.steps[1]).toMatchObject({ path: '/d/postgresql.auto.conf', settings: { recovery_target_time: '2026-11-21 10:00:00+00', recovery_target_timeline: 'latest', archive_mode: 'off', port: '5999', restore_command: "cp '/arch/%f' %p" } })
   })
+  it('in place, puts back the cluster archive_command a tool switched off (Barman writes false)', () => {
+    const p = planRecoveryConfig({ dest: '/d', desired, restoreCommand: 'x', clone: undefined, extraFiles: [], autoConf: "archive_command = 'false'\n", archiveCommand: 'pitrctl wal-push %p' })
+    expect((p.steps[0] as { settings: Record<string, unknown> }).settings.archive_command).toBe('pitrctl wal-push %p')
+    const clone = planRecoveryConfig({ dest: '/d', desired, restoreCommand: 'x', clone: { port: 1 }, extraFiles: [], autoConf: "archive_command = 'false'\n", archiveCommand: 'pitrctl wal-push %p' })
+    expect((clone.steps[0] as { settings: Record<string, unknown> }).settings.archive_command).toBeUndefined()
+  })
+
   it('removes a second target the tool left behind (PostgreSQL refuses two)', () => {
     const p = planRecoveryConfig({ dest: '/d', desired, restoreCommand: 'x', clone: undefined, extraFiles: [], autoConf: "recovery_target_name = 'old'\n" })
     expect((p.steps[0] as { settings: Record<string, unknown> }).settings.recovery_target_name).toBeNull()

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseJsonLossless } from '../../../src/util/json.js'
+import { Redactor } from '../../../src/util/redact.js'
+
+describe('parseJsonLossless', () => {
+  it('keeps 64-bit integers exact, leaves small numbers and strings alone', () => {
+    const v = parseJsonLossless('{"system-id":7710555621000669257,"n":12,"s":"7710555621000669257 in a string","f":1.5,"neg":-9223372036854775807,"a":[18446726481523507408]}') as Record<string, unknown>
+    expect(v).toEqual({ 'system-id': '7710555621000669257', n: 12, s: '7710555621000669257 in a string', f: 1.5, neg: '-9223372036854775807', a: ['18446726481523507408'] })
+    expect(JSON.parse('{"x":7710555621000669257}').x).not.toBe(7710555621000669257n.toString())
+  })
+  it('on recorded pgBackRest 2.45 info output', () => {
+    const text = readFileSync('test/fixtures/pgbackrest/2.45/info-json/stdout', 'utf8')
+    const sysid = /"system-id":(\d+)/.exec(text)![1]
+    const v = parseJsonLossless(text) as { db: { 'system-id': string }[] }[]
+    expect(v[0]!.db[0]!['system-id']).toBe(sysid)
+  })
+})
+
+describe('Redactor', () => {
+  it('masks a secret and its encodings', () => {
+    const r = new Redactor()
+    r.register('CANARYPASS3')
+    expect(r.redact('--repo1-cipher-pass=CANARYPASS3')).toBe('--repo1-cipher-pass=********')
+    expect(r.redact(encodeURIComponent('CANARYPASS3'))).toBe('********')
+    expect(r.redact(Buffer.from('CANARYPASS3').toString('base64'))).toBe('********')
+    r.register('abc') // too short to be a secret worth masking everywhere
+    expect(r.redact('abc')).toBe('abc')
+  })
+})
