@@ -32,6 +32,12 @@ export function toolScenarios(tool: string): void {
         await c.sql("delete from records where v = 'record_002'")
         await c.sb.stop('fast')
 
+        // no terminal and no --yes: refused, nothing moved
+        const unconfirmed = await c.cli(['restore', '--to', noted, '--start'])
+        expect(unconfirmed.exitCode).toBe(5)
+        expect(unconfirmed.stderr).toMatch(/needs confirmation/)
+        expect(existsSync(path.join(c.sb.pgdata, 'PG_VERSION'))).toBe(true)
+
         const r = await c.ok(['restore', '--to', noted, '--start', '--action', 'promote', '--yes'])
         expect(r.tool).toBe(tool)
         expect(r.started).toBe(true)
