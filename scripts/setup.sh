@@ -50,8 +50,10 @@ else
 fi
 
 # --- pitrctl itself -----------------------------------------------------------------------------
-say "npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` (from the lock file) rather than `npm ci`: the registry these machines reach lists
+# only some of rollup's optional per-platform packages, so `npm ci` calls the lock file out of sync.
+say "npm install (from package-lock.json)"
+npm install --no-audit --no-fund --loglevel=error
 say "build"
 npm run --silent build
 

@@ -16,7 +16,7 @@ import { pgUtcFromMicros } from '../model/time.js'
 import { TOOL_IDS, isToolId, type ToolId } from '../model/tool-id.js'
 import { stopServer } from '../pg/server.js'
 import { createSandbox, findBinDir, type PgSandbox } from '../sandbox/pg-sandbox.js'
-import { ensureArchived } from './archiving.js'
+import { archiveCommand, ensureArchived } from './archiving.js'
 import { takeBackup } from './backup.js'
 import { readCatalog } from './catalog.js'
 import { buildContext, type AppContext } from './context.js'
@@ -316,7 +316,7 @@ async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], 
     const choice = chooseBaseBackup(cat.backups, cat.wal, { target: timeTarget(t0), timeline: { kind: 'latest' } })
     const aside = `${sb.pgdata}.before-t0`
     await fs.rename(sb.pgdata, aside)
-    await restoreFilesAndSettings(ctx, { tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port })
+    await restoreFilesAndSettings(ctx, { tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port, archiveCommand: archiveCommand(ctx) })
     await startAndWatch(ctx, { pgdata: sb.pgdata, port: sb.port, logFile: path.join(sb.root, 'drill-t0.log'), target: timeTarget(t0), action: 'promote', expectedEndLsn: null })
   })
   events.push({ label: 'cluster restored to T0', at: await now(sb), kind: 'restore', timeline: 2 })

@@ -4,6 +4,7 @@
  */
 import type { Backup, Catalog } from '../model/catalog.js'
 import { sortBackups } from '../model/catalog.js'
+import { coverageByTool, describeCoverage, type Coverage } from '../model/coverage.js'
 import { computeWindows, type WindowSpan } from '../model/window.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { AppContext } from './context.js'
@@ -13,6 +14,9 @@ export interface ListResult {
   readonly cluster: string
   readonly backups: readonly Backup[]
   readonly window: readonly WindowJson[]
+  /** beyond the contract: what each tool alone covers on its current timeline, and in words */
+  readonly coverage: readonly Coverage[]
+  readonly summary: readonly string[]
 }
 
 export interface WindowJson {
@@ -44,6 +48,7 @@ function trimMicros(iso: string): string {
 export async function listBackups(ctx: AppContext, tools: readonly ToolId[]): Promise<ListResult> {
   const catalogs = await readCatalogs(ctx, tools, true)
   const backups = sortBackups(catalogs.flatMap((c) => c.backups))
-  const window = catalogs.flatMap((c) => computeWindows(c.tool, c.backups, c.wal)).map(toWindowJson)
-  return { cluster: ctx.cluster.name, backups, window }
+  const spans = catalogs.flatMap((c) => computeWindows(c.tool, c.backups, c.wal))
+  const coverage = coverageByTool(spans.map((s) => ({ ...s, from: trimMicros(s.from), to: trimMicros(s.to) })))
+  return { cluster: ctx.cluster.name, backups, window: spans.map(toWindowJson), coverage, summary: describeCoverage(coverage, tools[0]!) }
 }
