@@ -133,13 +133,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       if (why) s.skip = why
     }
     const active = states.filter((s) => !s.skip)
-    if (active.length === 0) return finish([])
+    if (active.length === 0) return await finish([])
     const ctx = await contextFor(sb, repo, active.map((s) => s.tool), o)
     await o.progress.task(`set up archiving to ${active.map((s) => s.tool).join(', ')}`, () => setupCluster(ctx))
     const scenario = o.scenario === 'mistaken-delete' ? mistakenDelete : twoRestores
     const target = await scenario(ctx, sb, active, o, events)
     for (const s of active) s.failed ??= s.restores.find((r) => !r.ok)?.detail ?? null
-    return finish(active, target)
+    return await finish(active, target)
 
     function finish(ran: ToolState[], target = ''): Promise<DrillReport> {
       return (async () => {
@@ -202,7 +202,7 @@ async function backupAll(ctx: AppContext, sb: PgSandbox, active: ToolState[], ev
     if (s.failed) continue
     const t = performance.now()
     try {
-      await takeBackup(ctx, s.tool, { type: 'full', label })
+      await takeBackup(ctx, s.tool, { type: 'full', label: undefined })
       s.backupSeconds = (s.backupSeconds ?? 0) + secondsSince(t)
     } catch (e) {
       s.failed = `backup failed: ${(e as Error).message}`
