@@ -38,29 +38,34 @@ function barChart(title: string, results: readonly DrillToolResult[], value: (r:
   return `<figure class="chart"><svg viewBox="0 0 560 ${h}" width="560" height="${h}" role="img" aria-label="${esc(title)}"><text x="0" y="14" class="ttl">${esc(title)}</text>${bars || '<text x="0" y="40" class="lbl">no tool ran</text>'}</svg></figure>`
 }
 
-/** the scenario as a picture: a lane per timeline, events placed by time */
+/**
+ * The scenario as a picture: a lane per timeline, events in the order they happened (evenly
+ * spaced: the story matters more than the seconds between steps), each with its time.
+ */
 function timelinePicture(r: DrillReport): string {
   const ev = r.events
   if (ev.length === 0) return ''
-  const times = ev.map((e) => Date.parse(e.at))
-  const t0 = Math.min(...times)
-  const t1 = Math.max(...times, t0 + 1)
   const lanes = [...new Set(ev.map((e) => e.timeline))].sort((a, b) => a - b)
-  const x = (t: number) => 110 + ((t - t0) / (t1 - t0)) * 620
-  const y = (tl: number) => 40 + lanes.indexOf(tl) * 70
-  const h = 70 + lanes.length * 70
-  const laneSvg = lanes.map((tl) => `<text x="0" y="${y(tl) + 5}" class="lbl">timeline ${tl}</text><line x1="110" x2="740" y1="${y(tl)}" y2="${y(tl)}" class="lane"/>`).join('')
+  const step = Math.min(130, 640 / Math.max(1, ev.length - 1))
+  const x = (i: number) => 110 + i * step
+  const y = (tl: number) => 50 + lanes.indexOf(tl) * 80
+  const h = 90 + lanes.length * 80
+  const w = Math.max(780, x(ev.length - 1) + 90)
+  const laneSvg = lanes.map((tl) => `<text x="0" y="${y(tl) + 5}" class="lbl">timeline ${tl}</text><line x1="100" x2="${w - 20}" y1="${y(tl)}" y2="${y(tl)}" class="lane"/>`).join('')
   const shape: Record<string, string> = { backup: '#4e79a7', point: '#59a14f', accident: '#e15759', restore: '#f28e2b' }
+  // a restore starts a new timeline: draw the jump from the previous step's lane
+  const links = ev
+    .map((e, i) => (i > 0 && e.timeline !== ev[i - 1]!.timeline ? `<path d="M${x(i - 1)},${y(ev[i - 1]!.timeline)} C${x(i) - step / 2},${y(ev[i - 1]!.timeline)} ${x(i) - step / 2},${y(e.timeline)} ${x(i)},${y(e.timeline)}" class="jump"/>` : ''))
+    .join('')
   const marks = ev
     .map((e, i) => {
-      const cx = x(Date.parse(e.at))
+      const cx = x(i)
       const cy = y(e.timeline)
-      const above = i % 2 === 0
-      return `<circle cx="${cx.toFixed(1)}" cy="${cy}" r="7" fill="${shape[e.kind]}"><title>${esc(`${e.label} at ${e.at}`)}</title></circle><text x="${cx.toFixed(1)}" y="${above ? cy - 14 : cy + 24}" text-anchor="middle" class="ev">${esc(e.label)}</text>`
+      return `<circle cx="${cx}" cy="${cy}" r="7" fill="${shape[e.kind]}"><title>${esc(`${e.label} at ${e.at}`)}</title></circle><text x="${cx}" y="${cy - 14}" text-anchor="middle" class="ev">${esc(e.label)}</text><text x="${cx}" y="${cy + 22}" text-anchor="middle" class="val">${e.at.slice(11, 19)}</text>`
     })
     .join('')
   const legend = Object.entries(shape).map(([k, c], i) => `<circle cx="${120 + i * 120}" cy="${h - 14}" r="6" fill="${c}"/><text x="${132 + i * 120}" y="${h - 10}" class="lbl">${k}</text>`).join('')
-  return `<figure class="chart wide"><svg viewBox="0 0 780 ${h}" width="780" height="${h}" role="img" aria-label="scenario timeline">${laneSvg}${marks}${legend}</svg><figcaption>The scenario as it happened: backups, the noted points, the accident, and the restores with the timelines they created.</figcaption></figure>`
+  return `<figure class="chart wide"><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="scenario timeline">${laneSvg}${links}${marks}${legend}</svg><figcaption>The scenario in order (UTC time under each step): backups, the noted points, the accident, and the restores with the timelines they created.</figcaption></figure>`
 }
 
 export function renderDrillHtml(r: DrillReport): string {
@@ -68,7 +73,7 @@ export function renderDrillHtml(r: DrillReport): string {
     .map((x) => `<tr class="${x.status}"><td>${esc(x.tool)}</td><td>${esc(x.version ?? '-')}</td><td class="st">${x.status}</td><td>${secs(x.backupSeconds)}</td><td>${secs(x.restoreSeconds)}</td><td>${secs(x.recoverySeconds)}</td><td>${x.repoBytes === null ? '-' : bytes(x.repoBytes)}</td><td>${esc(x.reason ?? '')}</td></tr>`)
     .join('')
   const restores = r.results
-    .flatMap((x) => x.restores.map((s) => `<tr class="${s.ok ? 'passed' : 'failed'}"><td>${esc(x.tool)}</td><td>${esc(s.label)}</td><td>${esc(s.target)}</td><td>${esc(s.backup ?? '-')}</td><td>${s.timeline ?? '-'}</td><td>${secs(s.restoreSeconds)}</td><td>${secs(s.recoverySeconds)}</td><td>${esc(s.detail)}</td></tr>`))
+    .flatMap((x) => x.restores.map((s) => `<tr class="${s.ok ? 'passed' : 'failed'}"><td>${esc(x.tool)}</td><td>${esc(s.label)}</td><td>${esc(s.target)}</td><td>${esc(s.backup ?? '-')}</td><td>${s.timeline ?? '-'}</td><td>${secs(s.restoreSeconds)}</td><td>${secs(s.recoverySeconds)}</td><td class="check">${esc(s.detail)}</td></tr>`))
     .join('')
   const env = Object.entries(r.environment).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')
   const passed = r.results.filter((x) => x.status === 'passed').length
@@ -82,7 +87,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem;bord
 tr.passed .st{color:#2e7d32;font-weight:600}tr.failed td{background:#fdecea}tr.failed .st{color:#c62828;font-weight:600}tr.skipped{color:#888}
 .verdict{font-size:1.1rem;padding:.6rem 1rem;border-radius:6px;background:${passed === ran && ran > 0 ? '#e8f5e9' : '#fdecea'}}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{margin:0}.chart svg{max-width:100%;height:auto}
-.ttl{font-weight:600;font-size:13px}.lbl{font-size:12px;fill:#333}.val{font-size:11px;fill:#555}.ev{font-size:11px;fill:#333}.lane{stroke:#bbb;stroke-width:2}
+.ttl{font-weight:600;font-size:13px}.lbl{font-size:12px;fill:#333}.val{font-size:11px;fill:#555}.ev{font-size:11px;fill:#333}.lane{stroke:#bbb;stroke-width:2}.jump{fill:none;stroke:#f28e2b;stroke-width:2;stroke-dasharray:4 3}td.check{word-break:break-all}
 figcaption{color:#666;font-size:12px}
 </style></head><body>
 <h1>Recovery drill: ${esc(r.scenario)}</h1>

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
-import { WalMissing, walFetch } from '../services/archiving.js'
+import { walFetch } from '../services/archiving.js'
+import { WalMissing } from '../services/native-wal-fetch.js'
 import { primaryTool } from '../services/context.js'
 import { UsageError } from '../errors.js'
 

@@ -9,10 +9,10 @@ import { PostgresError, ToolError, UsageError } from '../errors.js'
 import { buildWalCommand } from '../model/recovery-settings.js'
 import { walFileKind } from '../model/wal-name.js'
 import { withPg } from '../pg/client.js'
-import { sha256File } from '../util/durable-fs.js'
 import { nativeLayout } from '../adapters/native/config.js'
 import type { AppContext } from './context.js'
-import { analyzeSegment, readIndexEntry, writeIndexEntry } from './wal-index.js'
+import { fetchNativeWal } from './native-wal-fetch.js'
+import { analyzeSegment, writeIndexEntry } from './wal-index.js'
 
 /** the archive_command pitrctl installs: absolute node and entry point, config path, cluster */
 export function archiveCommand(ctx: AppContext): string {
@@ -48,25 +48,9 @@ export async function walPush(ctx: AppContext, walPath: string, deadlineMs: numb
   return { file: name, tools: [...ctx.cluster.tools] }
 }
 
-export class WalMissing extends Error {}
-
-/**
- * The native restore_command. A missing file is normal (PostgreSQL asks for files that do not
- * exist yet, e.g. the next timeline's history): a quiet failure. A file whose checksum differs
- * from the one recorded when it was archived is refused loudly rather than replayed.
- */
+/** the native restore_command (the light work lives in native-wal-fetch.ts for bin/run.js's fast path) */
 export async function walFetch(ctx: AppContext, name: string, dest: string): Promise<void> {
-  if (!walFileKind(name)) throw new UsageError(`${name} is not a WAL file name`, { hint: 'restore_command passes %f' })
-  const src = path.join(nativeLayout(ctx.env('native')).walDir, name)
-  const exists = await fs.stat(src).then(() => true, () => false)
-  if (!exists) throw new WalMissing(name)
-  const recorded = await readIndexEntry(ctx, name)
-  if (recorded?.sha256) {
-    const actual = await sha256File(src)
-    if (actual !== recorded.sha256)
-      throw new ToolError({ kind: 'corrupt', tool: 'native', summary: `${name} in the archive does not match the checksum recorded when it was archived`, exitCode: undefined, argv: ['wal-fetch', name], stderrTail: [`recorded ${recorded.sha256}`, `now      ${actual}`] })
-  }
-  await fs.copyFile(src, path.resolve(dest))
+  await fetchNativeWal(nativeLayout(ctx.env('native')).walDir, path.join(ctx.stateDir, 'wal-index'), name, dest)
 }
 
 /**

@@ -11,6 +11,7 @@ import { adapterFor } from '../adapters/registry.js'
 import type { Progress } from '../cli/progress.js'
 import { isAdopted, type ClusterConfig, type PitrConfig } from '../config/schema.js'
 import { loadConfig, selectCluster } from '../config/load.js'
+import { stateDirFor } from '../config/paths.js'
 import { NotInstalledError, UsageError } from '../errors.js'
 import { systemTimeZone } from '../model/time.js'
 import { isToolId, type ToolId } from '../model/tool-id.js'
@@ -71,11 +72,6 @@ export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | un
   throw new NotInstalledError('PostgreSQL programs (pg_ctl) were not found', { hint: 'install PostgreSQL or set bin-dir in pitrctl.ini' })
 }
 
-export function stateDirFor(cluster: ClusterConfig): string {
-  if (cluster.repo) return path.join(cluster.repo, '.pitrctl')
-  const base = process.env.XDG_STATE_HOME || path.join(process.env.HOME ?? '/tmp', '.local', 'state')
-  return path.join(base, 'pitrctl', cluster.name)
-}
 
 export async function createContext(o: ContextOptions): Promise<AppContext> {
   const config = await loadConfig(o.configFlag)
