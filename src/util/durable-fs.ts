@@ -19,7 +19,8 @@ function tempName(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.pitrctl-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
 }
 
-export async function writeFileDurable(file: string, content: string | Buffer, mode = 0o600): Promise<void> {
+/** a hidden temp file beside `file` holding `content`, fsynced; removed again on failure */
+async function writeSyncedTemp(file: string, content: string | Buffer, mode: number): Promise<string> {
   const tmp = tempName(file)
   const h = await fs.open(tmp, 'wx', mode)
   try {
@@ -32,6 +33,11 @@ export async function writeFileDurable(file: string, content: string | Buffer, m
     throw e
   }
   await h.close()
+  return tmp
+}
+
+export async function writeFileDurable(file: string, content: string | Buffer, mode = 0o600): Promise<void> {
+  const tmp = await writeSyncedTemp(file, content, mode)
   await fs.rename(tmp, file)
   await fsyncDir(path.dirname(file))
 }
@@ -82,17 +88,7 @@ export async function archiveCopy(src: string, destDir: string): Promise<Archive
     if (existingSha === sha256) return { outcome: 'already-archived', sha256, bytes: data.length }
     throw new ArchiveMismatchError(dest, existingSha, sha256)
   }
-  const tmp = tempName(dest)
-  const h = await fs.open(tmp, 'wx', 0o600)
-  try {
-    await h.writeFile(data)
-    await h.sync()
-  } catch (e) {
-    await h.close()
-    await fs.rm(tmp, { force: true })
-    throw e
-  }
-  await h.close()
+  const tmp = await writeSyncedTemp(dest, data, 0o600)
   // link() instead of rename(): it fails if another writer got there first, so two concurrent
   // pushes of different content cannot overwrite each other.
   try {

@@ -1,0 +1,51 @@
+/**
+ * Recorded tool runs (test/fixtures/<tool>/<version>/<case>/: argv.json, stdout, stderr,
+ * meta.json) and the ToolEnv of the lab they were recorded in, shared by every adapter's tests.
+ */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { ToolEnv } from '../../src/adapters/adapter.js'
+import { execStep, type ExecStep } from '../../src/model/plan.js'
+import type { ProcessResult } from '../../src/runner/runner.js'
+
+export interface Recorded {
+  readonly argv: [string, ...string[]]
+  readonly stdout: string
+  readonly stderr: string
+  readonly exitCode: number
+  readonly result: ProcessResult
+  /** an exec step with the recorded argv, as the adapter would have planned it */
+  readonly step: ExecStep
+}
+
+export function fixtureSet(tool: string, version: string) {
+  const root = fileURLToPath(new URL(`../fixtures/${tool}/${version}/`, import.meta.url))
+  const fixtureFile = (name: string, file: string): string => readFileSync(`${root}${name}/${file}`, 'utf8')
+  const recorded = (name: string, stepId = name): Recorded => {
+    const argv = JSON.parse(fixtureFile(name, 'argv.json')) as [string, ...string[]]
+    const meta = JSON.parse(fixtureFile(name, 'meta.json')) as { exitCode: number }
+    const stdout = fixtureFile(name, 'stdout')
+    const stderr = fixtureFile(name, 'stderr')
+    const result: ProcessResult = { argv, exitCode: meta.exitCode, signal: undefined, stdout, stderr, durationMs: 0, timedOut: false, ok: meta.exitCode === 0 }
+    return { argv, stdout, stderr, exitCode: meta.exitCode, result, step: execStep(stepId, name, argv) }
+  }
+  return { fixtureFile, recorded }
+}
+
+/** a managed-mode ToolEnv for a lab cluster under /tmp/<lab> */
+export function labToolEnv(tool: ToolEnv['tool'], lab: string, port: number, repoDir: string, over: Partial<ToolEnv> = {}): ToolEnv {
+  return {
+    cluster: 'main',
+    tool,
+    pg: { pgdata: `${lab}/data`, binDir: '/usr/lib/postgresql/15/bin', host: lab, port, user: 'postgres', database: 'postgres' },
+    mode: 'managed',
+    repoDir,
+    options: {},
+    osUser: 'postgres',
+    pitrctl: ['/usr/bin/node', '/opt/pitrctl/bin/run.js'],
+    configPath: '/etc/pitrctl/pitrctl.ini',
+    stateDir: '/var/lib/pitrctl/main',
+    pgMajor: 15,
+    ...over,
+  }
+}
