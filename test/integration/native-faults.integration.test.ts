@@ -50,7 +50,9 @@ describe.skipIf(skip !== undefined)('native faults', () => {
     const next = await c.ok(['backup'])
     expect(next.status).toBe('ok')
     expect((await c.ok(['list'])).backups.map((b: { status: string }) => b.status)).toEqual(['error', 'ok'])
-    expect((await c.cli(['verify', next.id])).exitCode).toBe(0)
+    const v = await c.cli(['verify', next.id, '--restore', '--json'])
+    expect(v.exitCode, v.stderr).toBe(0)
+    expect(v.json().results[0].checks.find((k: { name: string }) => k.name === 'test restore')).toMatchObject({ ok: true })
     await c.sql('drop table big')
   })
 
