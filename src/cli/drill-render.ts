@@ -12,6 +12,7 @@ export function renderDrill(r: DrillReport): string {
   return [
     `drill ${r.scenario}: ${r.rows} rows, target ${r.target || '-'} (${r.seconds.toFixed(1)}s in all)`,
     table(['TOOL', 'RESULT', 'BACKUP', 'RESTORE', 'RECOVERY', 'REPOSITORY', 'REASON'], rows),
+    ...(r.cpSeconds !== null ? [`cp -a of the same data directory: ${secs(r.cpSeconds)} (the floor for copying these files)`] : []),
   ].join('\n')
 }
 
@@ -94,6 +95,7 @@ figcaption{color:#666;font-size:12px}
 <p class="sub">${esc(r.startedAt)} · ${r.rows} rows · target ${esc(r.target || '-')} · ${r.seconds.toFixed(1)} s in all</p>
 <p class="verdict">${passed} of ${ran} tool(s) restored exactly the rows that existed at the target${r.results.length > ran ? `; ${r.results.length - ran} skipped` : ''}.</p>
 <h2>Results</h2>
+${r.cpSeconds !== null ? `<p class="sub">For scale: <code>cp -a</code> of the same data directory took ${secs(r.cpSeconds)} on this machine.</p>` : ''}
 <table><thead><tr><th>Tool</th><th>Version</th><th>Result</th><th>Backup</th><th>Restore (files)</th><th>Recovery (WAL replay)</th><th>Repository</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Phases per tool</h2>
 <div class="charts">

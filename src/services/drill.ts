@@ -65,6 +65,8 @@ export interface DrillReport {
   readonly rows: number
   readonly events: readonly DrillEvent[]
   readonly environment: Readonly<Record<string, string>>
+  /** `cp -a` of the loaded data directory: the floor any restore of these files is measured against */
+  readonly cpSeconds: number | null
   readonly startedAt: string
   readonly seconds: number
 }
@@ -137,11 +139,11 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const ctx = await contextFor(sb, repo, active.map((s) => s.tool), o)
     await o.progress.task(`set up archiving to ${active.map((s) => s.tool).join(', ')}`, () => setupCluster(ctx))
     const scenario = o.scenario === 'mistaken-delete' ? mistakenDelete : twoRestores
-    const target = await scenario(ctx, sb, active, o, events)
+    const { target, cpSeconds } = await scenario(ctx, sb, active, o, events)
     for (const s of active) s.failed ??= s.restores.find((r) => !r.ok)?.detail ?? null
-    return await finish(active, target)
+    return await finish(active, target, cpSeconds)
 
-    function finish(ran: ToolState[], target = ''): Promise<DrillReport> {
+    function finish(ran: ToolState[], target = '', cpSeconds: number | null = null): Promise<DrillReport> {
       return (async () => {
         const results: DrillToolResult[] = []
         for (const s of states) {
@@ -165,6 +167,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
           rows: o.rows,
           events,
           environment: await environment(sb, states),
+          cpSeconds,
           startedAt,
           seconds: secondsSince(started),
         }
@@ -212,6 +215,17 @@ async function backupAll(ctx: AppContext, sb: PgSandbox, active: ToolState[], ev
   events.push({ label, at: await now(sb), kind: 'backup', timeline })
   // Backup stop times have one-second precision in several tools: let the next point be clearly after.
   await new Promise((r) => setTimeout(r, 1100))
+}
+
+/** time `cp -a` of the data directory as it is now (checkpointed first), then remove the copy */
+async function measureCopy(ctx: AppContext, sb: PgSandbox): Promise<number | null> {
+  await sb.query('checkpoint')
+  const dest = path.join(sb.root, 'cp-a-floor')
+  const t = performance.now()
+  const r = await ctx.runner.run({ kind: 'exec', id: 'cp', title: 'cp -a', argv: ['cp', '-a', sb.pgdata, dest], mutates: true })
+  const seconds = r.ok ? secondsSince(t) : null
+  await fs.rm(dest, { recursive: true, force: true })
+  return seconds
 }
 
 async function now(sb: PgSandbox): Promise<string> {
@@ -263,15 +277,22 @@ function describe(t: RecoveryTarget): string {
   return t.kind === 'time' ? pgUtcFromMicros(t.at) : t.kind
 }
 
+interface ScenarioOutcome {
+  /** the scenario's (last) target, as PostgreSQL reads it */
+  readonly target: string
+  readonly cpSeconds: number | null
+}
+
 function timeTarget(iso: string): RecoveryTarget {
   return parseRecoveryTarget(iso, { zone: 'UTC', now: new Date() })
 }
 
 /** rows inserted, time noted, a wrong insert and a delete; restore to the noted time */
-async function mistakenDelete(ctx: AppContext, sb: PgSandbox, active: ToolState[], o: DrillOptions, events: DrillEvent[]): Promise<string> {
-  await o.progress.task(`load ${o.rows} rows`, async () => {
+async function mistakenDelete(ctx: AppContext, sb: PgSandbox, active: ToolState[], o: DrillOptions, events: DrillEvent[]): Promise<ScenarioOutcome> {
+  const cpSeconds = await o.progress.task(`load ${o.rows} rows`, async () => {
     await sb.query('create table drill(id bigserial primary key, v text not null)')
     await sb.query("insert into drill(v) select 'row ' || g from generate_series(1, $1::int) g", [o.rows])
+    return measureCopy(ctx, sb)
   })
   await o.progress.task('back up with every tool', () => backupAll(ctx, sb, active, events, 1, 'backup', o.progress))
   for (let i = 1; i <= 3; i++) await sb.query("insert into drill(v) values ('after backup ' || $1::int)", [i])
@@ -286,7 +307,7 @@ async function mistakenDelete(ctx: AppContext, sb: PgSandbox, active: ToolState[
   const target = timeTarget(noted)
   await o.progress.task('restore every backup to the noted time', () => restoreAll(ctx, sb, active, target, 'noted time', expected, o.progress))
   events.push({ label: 'restore to noted time', at: await now(sb), kind: 'restore', timeline: 2 })
-  return pgUtcFromMicros(target.kind === 'time' ? target.at : 0n)
+  return { target: describe(target), cpSeconds }
 }
 
 /**
@@ -294,10 +315,11 @@ async function mistakenDelete(ctx: AppContext, sb: PgSandbox, active: ToolState[
  * the later point, then restore back to the first point again — across timelines. The drill's
  * cluster itself is restored in place (each tool's copies are checked beside it).
  */
-async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], o: DrillOptions, events: DrillEvent[]): Promise<string> {
+async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], o: DrillOptions, events: DrillEvent[]): Promise<ScenarioOutcome> {
   await sb.query('create table drill(id bigserial primary key, v text not null)')
   await sb.query("insert into drill(v) select 'row ' || g from generate_series(1, $1::int) g", [o.rows])
   await sb.query("insert into drill(v) values ('Alice'), ('Bob')")
+  const cpSeconds = await measureCopy(ctx, sb)
   await o.progress.task('back up with every tool', () => backupAll(ctx, sb, active, events, 1, 'backup 1', o.progress))
   const t0 = await now(sb)
   const expectedT0 = await fingerprint(sb)
@@ -333,5 +355,5 @@ async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], 
   await o.progress.task('restore every backup to T3', () => restoreAll(ctx, sb, active, timeTarget(t3), 'T3', expectedT3, o.progress))
   await o.progress.task('restore every backup back to T0, across timelines', () => restoreAll(ctx, sb, active, timeTarget(t0), 'back to T0', expectedT0, o.progress))
   events.push({ label: 'restores to T3 and back to T0', at: await now(sb), kind: 'restore', timeline: 3 })
-  return pgUtcFromMicros(timeTarget(t3).kind === 'time' ? (timeTarget(t3) as { at: bigint }).at : 0n)
+  return { target: describe(timeTarget(t3)), cpSeconds }
 }

@@ -20,6 +20,7 @@ describe.each(['mistaken-delete', 'two-restores'])('drill %s', (scenario) => {
     expect(j.scenario).toBe(scenario)
     expect(j.target).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?\+00$/)
     expect(j.results.map((x: { tool: string }) => x.tool)).toEqual(installed)
+    expect(j.cpSeconds).toBeGreaterThan(0)
     for (const x of j.results) {
       expect(x.status, `${x.tool}: ${x.reason}`).toBe('passed')
       expect(x.backupSeconds).toBeGreaterThan(0)
