@@ -19,14 +19,14 @@ export abstract class AppError extends Error {
   abstract readonly exitCode: ExitCode
   /** what to do about it: the part after the dash in `pitrctl: <what> — <what to do>` */
   readonly hint: string | undefined
-  /** extra lines printed under the one-line message */
-  readonly details: readonly string[]
+  /** extra lines printed under the one-line message (services may add context on the way up) */
+  readonly details: string[]
 
   constructor(message: string, opts: { hint?: string; details?: readonly string[]; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = new.target.name
     this.hint = opts.hint
-    this.details = opts.details ?? []
+    this.details = [...(opts.details ?? [])]
   }
 }
 

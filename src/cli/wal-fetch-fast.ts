@@ -44,7 +44,8 @@ export async function fastWalFetch(argv: readonly string[]): Promise<number | un
   } catch (e) {
     if (e instanceof WalMissing) return EXIT.toolFailed
     const err = e instanceof AppError ? e : undefined
-    process.stderr.write(`pitrctl: ${redactor.redact(err?.message ?? `internal error: ${(e as Error).message}`)}${err?.hint ? ` — ${err.hint}` : ''}\n`)
+    const hint = err?.hint ?? 'this is a bug in pitrctl; rerun with PITRCTL_DEBUG=1 and report it'
+    process.stderr.write(`pitrctl: ${redactor.redact(err?.message ?? `internal error: ${(e as Error).message}`)} — ${redactor.redact(hint)}\n`)
     return err?.exitCode ?? EXIT.toolFailed
   }
 }

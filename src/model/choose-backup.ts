@@ -98,7 +98,7 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
       return { backup: b, notes: [`newest backup on the timeline path: ${b.id}`] }
     }
     case 'time': {
-      const earlier = consistent.filter((b) => microsFromIso(b.stop!) <= target.at)
+      const earlier = consistent.filter((b) => stopUpperBound(b) <= target.at)
       if (earlier.length === 0) {
         const first = consistent[consistent.length - 1]!
         return { why: `it is before the end of the earliest backup (${first.id} ended ${first.stop}); PostgreSQL would silently restore a later state` }
@@ -148,6 +148,16 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
       return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`] }
     }
   }
+}
+
+/**
+ * Several tools record the stop time in whole seconds (pgBackRest, pg_rman, PostgreSQL's own
+ * backup history file): the real end may be up to a second later, and a target inside that second
+ * could lie before the backup is consistent (L1). Such a stop counts as the end of its second.
+ */
+export function stopUpperBound(b: Backup): bigint {
+  const us = microsFromIso(b.stop!)
+  return us % 1_000_000n === 0n ? us + 999_999n : us
 }
 
 function walkEndLsn(walked: readonly string[], wal: ArchivedWal) {

@@ -39,6 +39,8 @@ export interface MkdirStep {
   readonly title: string
   readonly path: string
   readonly mode: number
+  /** the directory must not exist yet (a backup's own directory) */
+  readonly exclusive?: boolean
 }
 
 /**

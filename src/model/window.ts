@@ -5,7 +5,7 @@
  * (PostgreSQL treats the first missing segment as the end of WAL: reliability.md L25).
  */
 import { isRestorable, type ArchivedWal, type Backup, type WalSegmentInfo } from './catalog.js'
-import { formatLsn, mustParseLsn, parseLsn, type Lsn } from './lsn.js'
+import { mustParseLsn, type Lsn } from './lsn.js'
 import { microsFromIso } from './time.js'
 import { MissingHistoryError, isOnPath, timelinePath, type TimelineSpan } from './timeline.js'
 import type { ToolId } from './tool-id.js'
@@ -167,12 +167,4 @@ export function spanEndLsn(span: WindowSpan): Lsn {
 export function describeSpan(s: WindowSpan): string {
   const gap = s.gapAt ? `; WAL missing at ${s.gapAt}` : ''
   return `${s.tool} timeline ${s.timeline}: ${s.from} … ${s.to} (from backup ${s.backup}, WAL to ${s.lastSegment}${gap})`
-}
-
-export function lsnText(l: Lsn): string {
-  return formatLsn(l)
-}
-
-export function maybeLsn(text: string | null): Lsn | undefined {
-  return text === null ? undefined : parseLsn(text)
 }

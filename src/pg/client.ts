@@ -58,17 +58,6 @@ export async function withPg<T>(info: PgConnInfo, fn: (s: PgSession) => Promise<
   }
 }
 
-/** true when a connection can be made right now (no throw) */
-export async function canConnect(info: PgConnInfo, timeoutMs = 3000): Promise<boolean> {
-  try {
-    const s = await connectPg(info, timeoutMs)
-    await s.close()
-    return true
-  } catch {
-    return false
-  }
-}
-
 export function describeConn(info: PgConnInfo): string {
   return `${info.host}:${info.port} as ${info.user}/${info.database}`
 }

@@ -47,8 +47,8 @@ export interface StartOptions {
 /** start without waiting: pitrctl watches recovery itself, because `pg_ctl -w` returning 0 proves nothing (L2) */
 export async function startServer(runner: Runner, o: StartOptions): Promise<void> {
   await fs.mkdir(path.dirname(o.logFile), { recursive: true, mode: 0o700 })
-  // The recovery is read from this log: keep the server's messages in it for this run.
-  const r = await runner.run(execStep('pg-start', 'start PostgreSQL', [path.join(o.binDir, 'pg_ctl'), 'start', '-D', o.pgdata, '-l', o.logFile, '-W', '-o', '-c logging_collector=off'], { timeoutMs: 60_000 }))
+  // The recovery is read from this log: for this run keep the server's messages in it, in English.
+  const r = await runner.run(execStep('pg-start', 'start PostgreSQL', [path.join(o.binDir, 'pg_ctl'), 'start', '-D', o.pgdata, '-l', o.logFile, '-W', '-o', '-c logging_collector=off -c log_destination=stderr -c lc_messages=C'], { timeoutMs: 60_000 }))
   if (!r.ok) throw new PostgresError(`pg_ctl start failed for ${o.pgdata}`, { hint: `read ${o.logFile}`, details: [r.stderr.trim(), r.stdout.trim()].filter(Boolean) })
 }
 

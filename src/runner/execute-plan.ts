@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { ToolError, type ToolFailure } from '../errors.js'
+import { RefusedError, ToolError, type ToolFailure } from '../errors.js'
 import type { ExecStep, Plan, SetGucsStep, Step } from '../model/plan.js'
 import { quoteGucValue, shellQuote } from '../model/recovery-settings.js'
 import { connectPg, type PgConnInfo } from '../pg/client.js'
@@ -57,7 +57,13 @@ async function runStep(step: Step, ctx: PlanContext): Promise<ProcessResult | un
       await writeFileDurable(step.path, step.content, step.mode)
       return undefined
     case 'mkdir':
-      await mkdirMode(step.path, step.mode)
+      if (step.exclusive) {
+        await mkdirMode(path.dirname(step.path))
+        await fs.mkdir(step.path, { mode: step.mode }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === 'EEXIST') throw new RefusedError(`${step.path} already exists`, { hint: 'another run made it a moment ago: retry' })
+          throw e
+        })
+      } else await mkdirMode(step.path, step.mode)
       await fs.chmod(step.path, step.mode)
       return undefined
     case 'set-gucs':

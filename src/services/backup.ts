@@ -23,8 +23,7 @@ const WHY_NOT: Partial<Record<ToolId, string>> = {
 
 export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOptions): Promise<Backup | null> {
   const adapter = ctx.adapter(tool)
-  const kind = opts.type === 'incr' ? 'incr' : opts.type
-  if (!adapter.capabilities.backupTypes.includes(kind))
+  if (!adapter.capabilities.backupTypes.includes(opts.type))
     throw new UsageError(`${TOOL_LABEL[tool]} cannot take a ${opts.type} backup: ${WHY_NOT[tool] ?? `it supports ${adapter.capabilities.backupTypes.join(', ')}`}`, {
       hint: `use --type ${adapter.capabilities.backupTypes[0]}`,
     })

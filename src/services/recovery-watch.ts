@@ -37,6 +37,8 @@ export interface WatchRequest {
   readonly action: RecoveryAction
   /** for `latest`: the end of the WAL the archive (and rescued WAL) holds; redo must get there */
   readonly expectedEndLsn: string | null
+  /** the timeline a replayed position belongs to, on the plan's path */
+  readonly timelineAt?: (lsn: string) => number
 }
 
 export async function startAndWatch(ctx: AppContext, req: WatchRequest): Promise<RecoveryOutcome> {
@@ -46,7 +48,7 @@ export async function startAndWatch(ctx: AppContext, req: WatchRequest): Promise
   const conn: PgConnInfo = { host: socketDir, port: req.port, user: ctx.cluster.user, database: ctx.cluster.database }
   const state = await waitForEnd(req.pgdata, conn, async () => parseRecoveryLog(await readLog(req.logFile, offset)))
   const log = parseRecoveryLog(await readLog(req.logFile, offset))
-  const reached = state.kind === 'exited' ? reachedFromLog(log) : await reachedFromServer(conn, state.kind, log)
+  const reached = state.kind === 'exited' ? reachedFromLog(log) : await reachedFromServer({ ...conn, host: state.dir }, state.kind, log, req.timelineAt)
   judge(req, state.kind, log, reached)
   return {
     state: state.kind === 'exited' ? 'shutdown' : state.kind,
@@ -64,7 +66,7 @@ async function socketDirOf(pgdata: string, fallback: string): Promise<string> {
   return dir || (fallback.startsWith('/') ? fallback : '/var/run/postgresql')
 }
 
-type EndState = { kind: 'paused' } | { kind: 'promoted' } | { kind: 'exited' }
+type EndState = { kind: 'paused'; dir: string } | { kind: 'promoted'; dir: string } | { kind: 'exited' }
 
 async function waitForEnd(pgdata: string, conn: PgConnInfo, logNow: () => Promise<RecoveryLog>): Promise<EndState> {
   const limitMs = Number(process.env.PITRCTL_RECOVERY_TIMEOUT_MS ?? 6 * 3600_000)
@@ -93,8 +95,8 @@ async function waitForEnd(pgdata: string, conn: PgConnInfo, logNow: () => Promis
         const [r] = await s.query<{ rec: boolean; pause: string | null }>(
           'select pg_is_in_recovery() as rec, case when pg_is_in_recovery() then pg_get_wal_replay_pause_state() end as pause',
         )
-        if (r && !r.rec) return { kind: 'promoted' }
-        if (r?.pause === 'paused') return { kind: 'paused' }
+        if (r && !r.rec) return { kind: 'promoted', dir }
+        if (r?.pause === 'paused') return { kind: 'paused', dir }
       } finally {
         await s.close()
       }
@@ -106,7 +108,7 @@ async function waitForEnd(pgdata: string, conn: PgConnInfo, logNow: () => Promis
   throw new PostgresError(`recovery in ${pgdata} did not finish within ${limitMs / 1000}s`, { hint: 'it is still running: watch its log, or raise PITRCTL_RECOVERY_TIMEOUT_MS' })
 }
 
-async function reachedFromServer(conn: PgConnInfo, kind: 'paused' | 'promoted', log: RecoveryLog): Promise<Reached> {
+async function reachedFromServer(conn: PgConnInfo, kind: 'paused' | 'promoted', log: RecoveryLog, timelineAt: ((lsn: string) => number) | undefined): Promise<Reached> {
   const s = await connectPg(conn)
   try {
     const [r] = await s.query<{ lsn: string | null; t: Date | null; tli: string | null }>(
@@ -117,7 +119,8 @@ async function reachedFromServer(conn: PgConnInfo, kind: 'paused' | 'promoted', 
     return {
       lsn: kind === 'promoted' ? (log.redoDoneAt ?? r?.lsn ?? null) : (r?.lsn ?? null),
       time: r?.t ? r.t.toISOString() : null,
-      timeline: r?.tli ? Number.parseInt(r.tli, 16) : null,
+      // paused: the server has no function for the replay timeline; the plan's timeline path tells it
+      timeline: r?.tli ? Number.parseInt(r.tli, 16) : r?.lsn && timelineAt ? timelineAt(r.lsn) : null,
     }
   } finally {
     await s.close()
@@ -141,6 +144,8 @@ function judge(req: WatchRequest, kind: EndState['kind'], log: RecoveryLog, reac
     if (kind !== 'promoted') throw fail('recovery did not end')
     const end = req.expectedEndLsn ? parseLsn(req.expectedEndLsn) : undefined
     const done = log.redoDoneAt ? parseLsn(log.redoDoneAt) : undefined
+    // Without "redo done" in the log nothing proves recovery got to the end: fail, never assume.
+    if (end !== undefined && done === undefined) throw fail('the server log does not say where redo ended')
     if (end !== undefined && done !== undefined && compareLsn(done, end) < 0)
       throw fail(`redo ended at ${log.redoDoneAt}, before the end of the archived WAL (${req.expectedEndLsn}): a segment is missing or corrupt`)
     return

@@ -8,20 +8,21 @@ import { promises as fs } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { RefusedError, UnreachableTargetError, UsageError } from '../errors.js'
+import { AppError, RefusedError, UnreachableTargetError, UsageError } from '../errors.js'
 import type { ArchivedWal, Backup, Catalog, WalSegmentInfo } from '../model/catalog.js'
 import { chooseBaseBackup, type BaseChoice } from '../model/choose-backup.js'
+import { parseLsn } from '../model/lsn.js'
 import { execStep, plan } from '../model/plan.js'
 import { planRecoveryConfig } from '../model/recovery-config.js'
 import { parseConfLines, toRecoverySettings } from '../model/recovery-settings.js'
 import { describeTarget, targetToJson, type RecoveryAction, type RecoveryTarget, type TimelineChoice } from '../model/recovery-target.js'
-import { describePath } from '../model/timeline.js'
+import { describePath, timelineAt } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
 import { parseSegmentHeader, segmentRejection } from '../model/wal-page.js'
 import { walFileKind } from '../model/wal-name.js'
 import { summarizeWalk, walkArchive } from '../model/window.js'
 import { postmasterState } from '../pg/server.js'
-import { isEmptyDir } from '../util/durable-fs.js'
+import { isEmptyDir, writeFileDurable } from '../util/durable-fs.js'
 import { archiveCommand, ensureArchived } from './archiving.js'
 import type { AppContext } from './context.js'
 import { selectTools } from './context.js'
@@ -98,17 +99,29 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
       if (!(await o.confirm(q))) throw new RefusedError('restore not confirmed', { hint: 'nothing was changed' })
     }
 
+    // PostgreSQL's `latest` probes for history files one by one and stops at the first missing one:
+    // write the timeline pitrctl chose (and printed) instead.
+    const timeline: TimelineChoice = o.timeline.kind === 'latest' ? { kind: 'id', id: choice.timeline } : o.timeline
+    const marker = path.join(ctx.stateDir, 'restore-in-progress.json')
+    if (inPlace) await refuseUnfinishedRestore(ctx, marker)
     const movedAside = inPlace ? await moveAside(ctx, dest) : null
+    if (movedAside && !ctx.dryRun)
+      await writeFileDurable(marker, JSON.stringify({ pgdata: dest, movedAside, backup: choice.backup.id, target: targetToJson(o.target), pid: process.pid, at: new Date().toISOString() }), 0o600)
     const port = inPlace ? ctx.cluster.port : (o.port ?? (await freePort()))
     const prepared = await restoreFilesAndSettings(ctx, {
-      tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline: o.timeline, action: o.action, clone: !inPlace, port,
+      tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline, action: o.action, clone: !inPlace, port,
       archiveCommand: inPlace && movedAside ? await clusterArchiveCommand(ctx, movedAside) : undefined,
       beforeSettings: async (restoreDest) => {
         const injected = useRescued && rescued && movedAside ? await injectRescuedWal(ctx, rescued, movedAside, restoreDest, choice) : []
         if (injected.length) notes.push(`re-injected ${injected.length} WAL file(s) that were never archived: ${injected.join(', ')}`)
         return injected
       },
+    }).catch((e: unknown) => {
+      if (movedAside && e instanceof AppError) e.details.unshift(`the old data directory is kept, untouched, at ${movedAside}`)
+      throw e
     })
+    // The files and settings are in place: an interrupted run is no longer half-done.
+    if (movedAside && !ctx.dryRun) await fs.rm(marker, { force: true })
     notes.push(...prepared.notes)
     const injected = prepared.injected
 
@@ -130,7 +143,10 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
     }
     const expectedEnd = expectedEndLsn(catalog, choice, useRescued ? rescued : undefined)
     const outcome = await ctx.progress.task('start the server and wait until recovery ends', () =>
-      startAndWatch(ctx, { pgdata: dest, port, logFile: path.join(dest, 'log', 'pitrctl-recovery.log'), target: o.target, action: o.action, expectedEndLsn: expectedEnd }),
+      startAndWatch(ctx, {
+        pgdata: dest, port, logFile: path.join(dest, 'log', 'pitrctl-recovery.log'), target: o.target, action: o.action, expectedEndLsn: expectedEnd,
+        timelineAt: (lsn) => timelineAt(choice.path, parseLsn(lsn) ?? 0n),
+      }),
     )
     return { ...base, started: true, reached: outcome.reached, state: outcome.state, stoppedAt: outcome.stoppedAt }
   })
@@ -197,11 +213,26 @@ async function refuseUnsafeDestination(ctx: AppContext, dest: string, inPlace: b
     if (st && !(await isEmptyDir(dest))) throw new RefusedError(`${dest} is not empty`, { hint: 'pick an empty or new directory; pitrctl never writes over files' })
     void sourceState
   }
+  await refuseTablespaces(ctx)
+}
+
+/** tools restore tablespaces to their original paths: on this host those are the live cluster's (L15) */
+export async function refuseTablespaces(ctx: AppContext): Promise<void> {
   const tblspc = await fs.readdir(path.join(ctx.cluster.pgdata, 'pg_tblspc')).catch(() => [])
   if (tblspc.length > 0)
     throw new RefusedError(`cluster ${ctx.cluster.name} has tablespaces (${tblspc.join(', ')}): a restore would write into their original directories`, {
       hint: 'restore with the tool directly and map the tablespaces; pitrctl does not restore tablespaces yet',
     })
+}
+
+/** an in-place restore that was interrupted after moving the data directory aside must not be silently redone */
+async function refuseUnfinishedRestore(ctx: AppContext, marker: string): Promise<void> {
+  const text = await fs.readFile(marker, 'utf8').catch(() => undefined)
+  if (text === undefined) return
+  const m = JSON.parse(text) as { pgdata: string; movedAside: string; backup: string; target: string; pid: number }
+  throw new RefusedError(`an earlier in-place restore (backup ${m.backup} to ${m.target}) did not finish: the original data directory is at ${m.movedAside}`, {
+    hint: `look at ${m.pgdata}; to start over, move it away yourself and move ${m.movedAside} back to ${m.pgdata}, then remove ${marker}`,
+  })
 }
 
 function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, rescued: Rescued | undefined): { catalog: Catalog; choice: BaseChoice; useRescued: boolean } {
@@ -259,7 +290,17 @@ async function moveAside(ctx: AppContext, pgdata: string): Promise<string> {
     return aside
   }
   if (await fs.stat(aside).then(() => true, () => false)) throw new RefusedError(`${aside} already exists`, { hint: 'wait a second and retry' })
-  await fs.rename(pgdata, aside)
+  // Checked again at the last moment: the server may have been started while catalogs were read.
+  const pm = await postmasterState(pgdata)
+  if (pm.state === 'running' || pm.state === 'unknown') throw new RefusedError(`a server started in ${pgdata} meanwhile`, { hint: 'stop it, then restore again' })
+  try {
+    await fs.rename(pgdata, aside)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new RefusedError(`cannot move ${pgdata} aside (${code}): ${code === 'EBUSY' ? 'it is a mount point' : 'its parent directory is not writable'}`, {
+      hint: 'restore with --into DIR instead, or make the parent writable by the run-as user',
+    })
+  }
   ctx.progress.info(`moved ${pgdata} aside to ${aside}`)
   return aside
 }

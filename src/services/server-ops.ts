@@ -19,7 +19,7 @@ export interface MarkResult {
 
 export async function markRestorePoint(ctx: AppContext, name: string): Promise<MarkResult> {
   const t = parseRecoveryTarget(`name:${name}`, { zone: 'UTC', now: new Date() })
-  if (t.kind !== 'name') throw new UsageError(`bad restore point name ${JSON.stringify(name)}`, { hint: 'use plain text up to 63 bytes' })
+  if (t.kind !== 'name' || t.name !== name) throw new UsageError(`bad restore point name ${JSON.stringify(name)}`, { hint: 'use plain text up to 63 bytes, without leading or trailing blanks' })
   const existing = await findRestorePoint(ctx, name)
   if (existing) throw new UsageError(`restore point '${name}' already exists (at ${existing})`, { hint: 'names must be unique to be a target: pick another' })
   if (ctx.dryRun) {

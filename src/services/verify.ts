@@ -17,7 +17,7 @@ import { stopServer } from '../pg/server.js'
 import { sha256File } from '../util/durable-fs.js'
 import type { AppContext } from './context.js'
 import { readCatalogs } from './list.js'
-import { freePort, restoreFilesAndSettings, scratchDir } from './restore.js'
+import { freePort, refuseTablespaces, restoreFilesAndSettings, scratchDir } from './restore.js'
 import { startAndWatch } from './recovery-watch.js'
 
 export interface VerifyResult {
@@ -119,6 +119,7 @@ async function nativeChecksums(ctx: AppContext, c: Catalog, b: Backup): Promise<
 
 /** restore into a scratch directory, start it on a free port, ask it a question, remove it */
 async function testRestore(ctx: AppContext, tool: ToolId, b: Backup): Promise<VerifyCheck> {
+  await refuseTablespaces(ctx)
   const dir = await scratchDir('pitrctl-verify-')
   const dest = path.join(dir, 'data')
   try {

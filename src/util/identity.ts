@@ -22,10 +22,6 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0
 }
 
-export function currentUserName(): string {
-  return process.env.USER ?? process.env.LOGNAME ?? 'postgres'
-}
-
 /** become `who` for the rest of the process (no-op unless root) */
 export function dropPrivileges(who: RunAs): void {
   if (!isRoot()) return

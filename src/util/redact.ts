@@ -25,7 +25,7 @@ export class Redactor {
 export const redactor = new Redactor()
 
 /** config keys whose values are secrets (contract: `*.key-secret`, `*password*`, AWS_SECRET_ACCESS_KEY, …) */
-export const SECRET_KEY = /(secret|password|passwd|passphrase|cipher-pass|cipher_pass|token|private[-_]?key|libsodium[-_]key|pgp[-_]key)/i
+export const SECRET_KEY = /(secret|password|passwd|passphrase|cipher[-_]pass|token|private[-_]?key|access[-_]?key|account[-_]?key|azure[-_]key|libsodium[-_]key|pgp[-_]key|(^|[-_.])key$)/i
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key)

@@ -46,7 +46,7 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   const record = { id, type: 'full' as const, label: req.label ?? null, startedAt: startedAt.toISOString() }
   return plan(
     `native: backup ${id}`,
-    { kind: 'mkdir', id: 'mkdir', title: `create ${dir}`, path: dir, mode: 0o700 },
+    { kind: 'mkdir', id: 'mkdir', title: `create ${dir}`, path: dir, mode: 0o700, exclusive: true },
     { kind: 'write-file', id: 'record-running', title: 'mark the backup in progress', path: path.join(dir, RECORD_FILE), content: renderRecord({ ...record, status: 'running' }), mode: 0o600 },
     execStep(
       'basebackup',

@@ -64,6 +64,13 @@ describe('chooseBaseBackup', () => {
     expect(e.details.join('\n')).toMatch(/recoverable window/)
   })
 
+  it('a stop recorded in whole seconds counts as the end of that second (the backup may end later in it)', () => {
+    expect(refused(() => chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest })).message).toMatch(/before the end of the earliest backup/)
+    expect(chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:11.000Z'), timeline: latest }).backup.id).toBe('b1')
+    const exact = { ...b1, stop: '2026-11-21T10:00:10.250Z' }
+    expect(chooseBaseBackup([exact], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest }).backup.id).toBe('b1')
+  })
+
   it('refuses a time after the last archived commit (recovery would run out of WAL, L2)', () => {
     expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:09:00Z'), timeline: latest })).message).toMatch(/after the last commit/)
     expect(chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:08:59.999Z'), timeline: latest }).backup.id).toBe('b2')

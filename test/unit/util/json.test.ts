@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseJsonLossless } from '../../../src/util/json.js'
-import { Redactor } from '../../../src/util/redact.js'
+import { Redactor, isSecretKey } from '../../../src/util/redact.js'
 
 describe('parseJsonLossless', () => {
   it('keeps 64-bit integers exact, leaves small numbers and strings alone', () => {
@@ -14,6 +14,15 @@ describe('parseJsonLossless', () => {
     const sysid = /"system-id":(\d+)/.exec(text)![1]
     const v = parseJsonLossless(text) as { db: { 'system-id': string }[] }[]
     expect(v[0]!.db[0]!['system-id']).toBe(sysid)
+  })
+})
+
+describe('what counts as a secret', () => {
+  it.each(['walg.AWS_SECRET_ACCESS_KEY', 'pgbackrest.repo1-cipher-pass', 'pgbackrest.repo1-azure-key', 'walg.AZURE_STORAGE_ACCESS_KEY', 'walg.WALG_LIBSODIUM_KEY', 'barman.password', 'pgbackrest.repo1-s3-key-secret', 'pgbackrest.repo1-s3-key'])('%s is', (k) => {
+    expect(isSecretKey(k)).toBe(true)
+  })
+  it.each(['pgbackrest.process-max', 'walg.WALG_DELTA_MAX_STEPS', 'walg.WALG_COMPRESSION_METHOD', 'pgbackrest.repo1-retention-full', 'barman.server'])('%s is not', (k) => {
+    expect(isSecretKey(k)).toBe(false)
   })
 })
 
