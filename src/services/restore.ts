@@ -9,7 +9,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { AppError, RefusedError, UnreachableTargetError, UsageError } from '../errors.js'
-import type { ArchivedWal, Backup, Catalog, WalSegmentInfo } from '../model/catalog.js'
+import type { Backup, Catalog, WalSegmentInfo } from '../model/catalog.js'
 import { chooseBaseBackup, type BaseChoice } from '../model/choose-backup.js'
 import { parseLsn } from '../model/lsn.js'
 import { execStep, plan } from '../model/plan.js'
@@ -19,7 +19,7 @@ import { describeTarget, targetToJson, type RecoveryAction, type RecoveryTarget,
 import { describePath, timelineAt } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
 import { parseSegmentHeader, segmentRejection } from '../model/wal-page.js'
-import { walFileKind } from '../model/wal-name.js'
+import { parseSegmentName, walFileKind } from '../model/wal-name.js'
 import { summarizeWalk, walkArchive } from '../model/window.js'
 import { postmasterState } from '../pg/server.js'
 import { isEmptyDir, writeFileDurable } from '../util/durable-fs.js'
@@ -65,10 +65,8 @@ export interface RestoreResult {
 }
 
 interface Rescued {
-  readonly dir: string
   readonly segments: Map<string, WalSegmentInfo>
   readonly histories: string[]
-  readonly rejected: string[]
 }
 
 export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promise<RestoreResult> {
@@ -80,13 +78,15 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
 
   return withLock(ctx.stateDir, ctx.cluster.name, `restore to ${targetToJson(o.target)}`, ctx.dryRun, async () => {
     const source = await postmasterState(ctx.cluster.pgdata)
-    await refuseUnsafeDestination(ctx, dest, inPlace, source.state)
+    await refuseUnsafeDestination(ctx, dest, inPlace)
     if (!inPlace && source.state === 'running')
       await ctx.progress.task('switch WAL and wait until everything up to now is archived', () => ensureArchived(ctx))
 
     const catalogs = await ctx.progress.task('read the catalogs and the archived WAL', () => readCatalogs(ctx, tools, true))
-    const rescued = inPlace ? await findUnarchivedWal(ctx, catalogs) : undefined
-    const { catalog, choice, useRescued } = chooseAcrossTools(catalogs, o, rescued)
+    // A stopped cluster's pg_wal may hold WAL no archive has: in place it is moved aside with the
+    // directory, for a copy it is only read; either way recovery gets it (contract: latest loses nothing).
+    const rescued = inPlace || source.state !== 'running' ? await findLocalWal(ctx, catalogs) : undefined
+    const { catalog, choice, useRescued, archived } = chooseAcrossTools(catalogs, o, rescued)
     const tool = catalog.tool
     const notes = [...choice.notes]
     ctx.progress.info(`target: ${describeTarget(o.target)}`)
@@ -112,7 +112,8 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
       tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline, action: o.action, clone: !inPlace, port,
       archiveCommand: inPlace && movedAside ? await clusterArchiveCommand(ctx, movedAside) : undefined,
       beforeSettings: async (restoreDest) => {
-        const injected = useRescued && rescued && movedAside ? await injectRescuedWal(ctx, rescued, movedAside, restoreDest, choice) : []
+        const from = movedAside ?? ctx.cluster.pgdata
+        const injected = useRescued && rescued ? await injectRescuedWal(ctx, rescued, archived, from, restoreDest, choice) : []
         if (injected.length) notes.push(`re-injected ${injected.length} WAL file(s) that were never archived: ${injected.join(', ')}`)
         return injected
       },
@@ -141,7 +142,7 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
       if (ctx.dryRun && o.start) ctx.dryRunLines.push(`# then start the server in ${dest} and watch recovery until it reaches the target`)
       return { ...base, started: false, reached: null, state: 'not-started', stoppedAt: null }
     }
-    const expectedEnd = expectedEndLsn(catalog, choice, useRescued ? rescued : undefined)
+    const expectedEnd = expectedEndLsn(catalog, choice)
     const outcome = await ctx.progress.task('start the server and wait until recovery ends', () =>
       startAndWatch(ctx, {
         pgdata: dest, port, logFile: path.join(dest, 'log', 'pitrctl-recovery.log'), target: o.target, action: o.action, expectedEndLsn: expectedEnd,
@@ -195,7 +196,7 @@ export async function restoreFilesAndSettings(ctx: AppContext, r: RestoreFilesRe
   return { notes, injected }
 }
 
-async function refuseUnsafeDestination(ctx: AppContext, dest: string, inPlace: boolean, sourceState: string): Promise<void> {
+async function refuseUnsafeDestination(ctx: AppContext, dest: string, inPlace: boolean): Promise<void> {
   if (inPlace) {
     const pm = await postmasterState(dest)
     if (pm.state === 'running') throw new RefusedError(`the server of cluster ${ctx.cluster.name} is running (pid ${pm.pid})`, { hint: 'stop it first, or restore a copy with --into DIR' })
@@ -211,7 +212,6 @@ async function refuseUnsafeDestination(ctx: AppContext, dest: string, inPlace: b
     const st = await fs.stat(dest).catch(() => undefined)
     if (st && !st.isDirectory()) throw new RefusedError(`${dest} exists and is not a directory`, { hint: 'pick an empty or new directory' })
     if (st && !(await isEmptyDir(dest))) throw new RefusedError(`${dest} is not empty`, { hint: 'pick an empty or new directory; pitrctl never writes over files' })
-    void sourceState
   }
   await refuseTablespaces(ctx)
 }
@@ -235,10 +235,23 @@ async function refuseUnfinishedRestore(ctx: AppContext, marker: string): Promise
   })
 }
 
-function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, rescued: Rescued | undefined): { catalog: Catalog; choice: BaseChoice; useRescued: boolean } {
-  const withRescue = (c: Catalog): Catalog =>
-    rescued ? { ...c, wal: { ...c.wal, segments: new Set([...c.wal.segments, ...rescued.segments.keys()]), index: new Map([...c.wal.index, ...rescued.segments]) } } : c
-  const attempts: { catalog: Catalog; choice: BaseChoice; useRescued: boolean }[] = []
+interface Attempt {
+  /** the tool's catalog, with the local WAL added when useRescued */
+  readonly catalog: Catalog
+  readonly choice: BaseChoice
+  readonly useRescued: boolean
+  /** segments the tool's own archive holds (what need not be re-injected) */
+  readonly archived: ReadonlySet<string>
+}
+
+function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, rescued: Rescued | undefined): Attempt {
+  // Only what this tool's archive lacks is added: another tool holding a segment does not help this one.
+  const withRescue = (c: Catalog): Catalog => {
+    if (!rescued) return c
+    const extra = [...rescued.segments].filter(([n]) => !c.wal.segments.has(n))
+    return { ...c, wal: { ...c.wal, segments: new Set([...c.wal.segments, ...extra.map(([n]) => n)]), index: new Map([...c.wal.index, ...extra]) } }
+  }
+  const attempts: Attempt[] = []
   const errors: UnreachableTargetError[] = []
   for (const c of catalogs) {
     if (o.backupId !== undefined && !c.backups.some((b) => b.id === o.backupId)) continue
@@ -248,7 +261,7 @@ function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, resc
       if (useRescued && (!rescued || rescued.segments.size === 0)) continue
       try {
         const cat = useRescued ? withRescue(c) : c
-        attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId }), useRescued })
+        attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId }), useRescued, archived: c.wal.segments })
         break
       } catch (e) {
         if (e instanceof UnreachableTargetError) errors.push(e)
@@ -260,17 +273,25 @@ function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, resc
     if (o.backupId !== undefined && errors.length === 0) throw new UnreachableTargetError(`there is no backup ${o.backupId}`, { hint: 'run `pitrctl list` to see the backups that exist' })
     throw errors[0] ?? new UnreachableTargetError('there is no backup to restore from', { hint: 'take one with `pitrctl backup`' })
   }
-  // Across tools (a cluster in migration): the backup that ended last before the target is the shortest replay.
-  return attempts.sort((a, b) => (b.choice.backup.stop ?? '').localeCompare(a.choice.backup.stop ?? ''))[0]!
+  const reach = (a: Attempt) => {
+    const walked = walkArchive(a.choice.backup, a.choice.path, a.catalog.wal).walked
+    return walked.length ? parseSegmentName(walked[walked.length - 1]!)!.segno : -1n
+  }
+  // For latest, the tool whose WAL reaches furthest; otherwise (and on ties) the backup that ended
+  // last before the target, which is the shortest replay.
+  return attempts.sort((a, b) => {
+    if (o.target.kind === 'latest') {
+      const d = reach(b) - reach(a)
+      if (d !== 0n) return d > 0n ? 1 : -1
+    }
+    return (b.choice.backup.stop ?? '').localeCompare(a.choice.backup.stop ?? '')
+  })[0]!
 }
 
-function expectedEndLsn(catalog: Catalog, choice: BaseChoice, rescued: Rescued | undefined): string | null {
-  const wal: ArchivedWal = rescued
-    ? { ...catalog.wal, segments: new Set([...catalog.wal.segments, ...rescued.segments.keys()]), index: new Map([...catalog.wal.index, ...rescued.segments]) }
-    : catalog.wal
-  const walk = walkArchive(choice.backup, choice.path, wal)
-  if (!walk.walked.every((n) => wal.index.has(n))) return null
-  return summarizeWalk(walk.walked, wal.index).lastRecordLsn
+function expectedEndLsn(catalog: Catalog, choice: BaseChoice): string | null {
+  const walk = walkArchive(choice.backup, choice.path, catalog.wal)
+  if (!walk.walked.every((n) => catalog.wal.index.has(n))) return null
+  return summarizeWalk(walk.walked, catalog.wal.index).lastRecordLsn
 }
 
 /** what the cluster archived with before the restore: pitrctl's own in managed mode, else its old setting */
@@ -306,25 +327,24 @@ async function moveAside(ctx: AppContext, pgdata: string): Promise<string> {
 }
 
 /**
- * WAL in the stopped cluster's pg_wal that no archive holds (archiving was broken, or the last
- * segment was never complete): kept for recovery when it is sound — same system, the position
- * its name claims, not a recycled file (reliability.md rule 6, T16).
+ * Sound WAL in the stopped cluster's pg_wal that some tool's archive lacks (archiving was broken,
+ * or the last segment was never complete): same system, the position its name claims, not a
+ * recycled file (reliability.md rule 6, T16).
  */
-async function findUnarchivedWal(ctx: AppContext, catalogs: readonly Catalog[]): Promise<Rescued> {
+async function findLocalWal(ctx: AppContext, catalogs: readonly Catalog[]): Promise<Rescued> {
   const walDir = path.join(ctx.cluster.pgdata, 'pg_wal')
   const names = (await fs.readdir(walDir).catch(() => [])).sort()
-  const archived = new Set(catalogs.flatMap((c) => [...c.wal.segments]))
+  const inEvery = (n: string) => catalogs.every((c) => c.wal.segments.has(n))
   const systemId = catalogs.flatMap((c) => c.backups).find((b) => b.systemId)?.systemId ?? null
   const segments = new Map<string, WalSegmentInfo>()
   const histories: string[] = []
-  const rejected: string[] = []
   for (const name of names) {
     const kind = walFileKind(name)
     if (kind === 'history') {
       if (!catalogs.some((c) => c.wal.histories.has(Number.parseInt(name.slice(0, 8), 16)))) histories.push(name)
       continue
     }
-    if (kind !== 'segment' || archived.has(name)) continue
+    if (kind !== 'segment' || inEvery(name)) continue
     const file = path.join(walDir, name)
     const h = await fs.open(file, 'r')
     const buf = Buffer.alloc(40)
@@ -333,24 +353,24 @@ async function findUnarchivedWal(ctx: AppContext, catalogs: readonly Catalog[]):
     const why = segmentRejection(name, parseSegmentHeader(buf), systemId)
     if (why) {
       // recycled segments are normal in pg_wal: only say something about the rest
-      if (!why.startsWith('it is a recycled')) rejected.push(`${name}: ${why}`)
+      if (!why.startsWith('it is a recycled')) ctx.progress.info(`not re-injected: ${name}: ${why}`)
       continue
     }
     segments.set(name, { ...(await analyzeSegment(ctx, file, name)), sha256: null })
   }
-  for (const r of rejected) ctx.progress.info(`not re-injected: ${r}`)
-  return { dir: walDir, segments, histories, rejected }
+  return { segments, histories }
 }
 
-async function injectRescuedWal(ctx: AppContext, rescued: Rescued, movedAside: string, dest: string, choice: BaseChoice): Promise<string[]> {
+/** copy (never move) the WAL the chosen tool's archive lacks from the old pg_wal into the restored one */
+async function injectRescuedWal(ctx: AppContext, rescued: Rescued, archived: ReadonlySet<string>, sourceDir: string, dest: string, choice: BaseChoice): Promise<string[]> {
   const onPath = new Set(choice.path.map((s) => s.timeline))
-  const names = [...rescued.segments.keys()].filter((n) => onPath.has(Number.parseInt(n.slice(0, 8), 16)))
+  const names = [...rescued.segments.keys()].filter((n) => !archived.has(n) && onPath.has(Number.parseInt(n.slice(0, 8), 16)))
   const files = [...rescued.histories, ...names]
   if (files.length === 0) return []
   const target = path.join(dest, 'pg_wal')
   const steps = files.map((n, i) =>
     // -n: a file the tool already restored under that name is kept, never overwritten.
-    execStep(`rescue-${i}`, `re-inject ${n}`, ['cp', '-n', '--preserve=mode', '--', path.join(movedAside, 'pg_wal', n), path.join(target, n)]),
+    execStep(`rescue-${i}`, `re-inject ${n}`, ['cp', '-n', '--preserve=mode', '--', path.join(sourceDir, 'pg_wal', n), path.join(target, n)]),
   )
   await ctx.execute(plan('make the never-archived WAL available to recovery', { kind: 'mkdir', id: 'pg_wal', title: 'pg_wal', path: target, mode: 0o700 }, steps), 'pitrctl')
   return files

@@ -161,4 +161,18 @@ describe.skipIf(skip !== undefined)('native faults', () => {
     const [cmd] = await c.sql("select setting from pg_settings where name = 'archive_command'")
     expect(String(cmd!.setting)).toMatch(/wal-push/)
   })
+
+  it('a copy (--into) of a stopped cluster also gets its never-archived WAL, read without touching the source', async () => {
+    await c.sql("alter system set archive_command = '/bin/false'")
+    await c.sql('select pg_reload_conf()')
+    await c.mark('copy-unarchived')
+    await c.sb.stop('fast')
+    const before = readdirSync(path.join(c.sb.pgdata, 'pg_wal')).sort()
+    const into = path.join(c.sb.root, 'copy-of-stopped')
+    const r = await c.ok(['restore', '--to', 'latest', '--into', into, '--start'])
+    expect(r.rescuedWal.length).toBeGreaterThan(0)
+    expect((await c.marks(r.port)).at(-1)).toBe('copy-unarchived')
+    expect(readdirSync(path.join(c.sb.pgdata, 'pg_wal')).sort()).toEqual(before)
+    await c.sb.stop('immediate', into)
+  })
 })
