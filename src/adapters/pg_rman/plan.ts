@@ -123,10 +123,12 @@ export function restoreCommand(setup: PgRmanSetup): string {
  * rounding to pg_rman's whole seconds loses nothing. Its native xid target is not used: it selects
  * by RECOVERY_XID (txid_current() after the backup), not by the commit pitrctl located.
  *
- * The timeline is always a number: `latest` resolves in pg_rman from pg_control of -D, which a new
- * or emptied directory lacks, so it becomes timeline 0 and no backup qualifies (exit 21, fixture
- * `restore-latest-newdir`). The backup's own timeline selects the same backup; pitrctl's
- * reconcile writes `latest` or `current` afterwards.
+ * The timeline is always the backup's own number: `latest` resolves in pg_rman from pg_control of
+ * -D, which a new or emptied directory lacks, so it becomes timeline 0 and no backup qualifies (exit
+ * 21, fixture `restore-latest-newdir`); a later timeline needs a history pg_rman's own catalog may
+ * not hold (its timeline_history/ only learns of timelines it backed up), and again nothing
+ * qualifies. The backup's own timeline selects exactly that backup; pitrctl's reconcile then writes
+ * the timeline the restore really follows.
  *
  * -A and -S point into a scratch directory: pg_rman replaces archived WAL in -A with symlinks into
  * its backups, and its next backup deletes every symlink in ARCLOG_PATH — with the real archive that
@@ -141,7 +143,7 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   if (b.tool !== 'pg_rman') throw new Error(`backup ${b.id} is not a pg_rman backup`)
   if (b.stop === null || b.timeline === null) throw new Error(`backup ${b.id} has no RECOVERY_TIME or timeline: it cannot be restored`)
   const selector = microsToNaive(microsFromIso(b.stop), s.timezone)
-  const timeline = req.timeline.kind === 'id' ? req.timeline.id : b.timeline
+  const timeline = b.timeline
   const scratch = path.join(env.stateDir, 'pg_rman-restore')
   const scratchArclog = path.join(scratch, 'arclog')
   const scratchSrvlog = path.join(scratch, 'srvlog')

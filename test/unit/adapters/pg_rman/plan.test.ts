@@ -245,12 +245,12 @@ describe('planRestore', () => {
     expect(flags('latest')).toEqual([])
   })
 
-  it('always gives a timeline number: latest would resolve to 0 in an empty -D (fixture restore-latest-newdir)', () => {
+  it('selects with the backup timeline: latest resolves to 0 in an empty -D (fixture restore-latest-newdir)', () => {
     expect(recorded('restore-latest-newdir').exitCode).toBe(21)
     const tl = (timeline: RestoreRequest['timeline']) => restoreArgv(a.planRestore(labEnv(), restoreReq({ timeline }))).find((x) => x.startsWith('--recovery-target-timeline'))
     expect(tl({ kind: 'latest' })).toBe('--recovery-target-timeline=1')
     expect(tl({ kind: 'current' })).toBe('--recovery-target-timeline=1')
-    expect(tl({ kind: 'id', id: 2 })).toBe('--recovery-target-timeline=2')
+    expect(tl({ kind: 'id', id: 2 })).toBe('--recovery-target-timeline=1')
   })
 
   it('writes the selector in the catalog zone and quotes any archive path in restore_command', () => {
