@@ -36,7 +36,9 @@ export function segmentRejection(name: string, header: SegmentHeader | undefined
   if (!header) return 'no valid WAL page header'
   if (header.segmentBytes !== DEFAULT_SEGMENT_BYTES) return `segment size ${header.segmentBytes} is not supported`
   if (header.pageAddr !== id.segno * BigInt(DEFAULT_SEGMENT_BYTES)) return 'it is a recycled segment (its content belongs to another position)'
-  if (header.timeline !== id.timeline) return `its header says timeline ${header.timeline}`
+  // The first segment of a new timeline begins with pages copied from its parent: an older header
+  // timeline is sound, a newer one is not.
+  if (header.timeline > id.timeline) return `its header says timeline ${header.timeline}`
   if (systemId !== null && header.systemId !== systemId) return `it belongs to another cluster (system ${header.systemId})`
   return undefined
 }

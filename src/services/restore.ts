@@ -23,7 +23,7 @@ import { parseSegmentName, walFileKind } from '../model/wal-name.js'
 import { summarizeWalk, walkArchive } from '../model/window.js'
 import { postmasterState } from '../pg/server.js'
 import { isEmptyDir, writeFileDurable } from '../util/durable-fs.js'
-import { archiveCommand, ensureArchived } from './archiving.js'
+import { archiveCommand, ensureArchived, walPush } from './archiving.js'
 import type { AppContext } from './context.js'
 import { selectTools } from './context.js'
 import { readCatalogs } from './list.js'
@@ -113,7 +113,7 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
       archiveCommand: inPlace && movedAside ? await clusterArchiveCommand(ctx, movedAside) : undefined,
       beforeSettings: async (restoreDest) => {
         const from = movedAside ?? ctx.cluster.pgdata
-        const injected = useRescued && rescued ? await injectRescuedWal(ctx, rescued, archived, from, restoreDest, choice) : []
+        const injected = useRescued && rescued ? await injectRescuedWal(ctx, rescued, archived, from, restoreDest, choice, inPlace) : []
         if (injected.length) notes.push(`re-injected ${injected.length} WAL file(s) that were never archived: ${injected.join(', ')}`)
         return injected
       },
@@ -255,10 +255,13 @@ function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, resc
   const errors: UnreachableTargetError[] = []
   for (const c of catalogs) {
     if (o.backupId !== undefined && !c.backups.some((b) => b.id === o.backupId)) continue
-    // latest always takes what the old pg_wal adds; other targets only when the archive alone falls short
-    const order = o.target.kind === 'latest' ? [true, false] : [false, true]
+    // latest takes what the old pg_wal adds, with no fallback: if that WAL shows a gap in the archive,
+    // the archive alone would end at the gap and silently lose what lies beyond it. Other targets use
+    // the local WAL only when the archive alone falls short.
+    const haveLocal = rescued !== undefined && rescued.segments.size > 0
+    const order = o.target.kind === 'latest' ? (haveLocal ? [true] : [false]) : [false, true]
     for (const useRescued of order) {
-      if (useRescued && (!rescued || rescued.segments.size === 0)) continue
+      if (useRescued && !haveLocal) continue
       try {
         const cat = useRescued ? withRescue(c) : c
         attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId }), useRescued, archived: c.wal.segments })
@@ -361,8 +364,11 @@ async function findLocalWal(ctx: AppContext, catalogs: readonly Catalog[]): Prom
   return { segments, histories }
 }
 
-/** copy (never move) the WAL the chosen tool's archive lacks from the old pg_wal into the restored one */
-async function injectRescuedWal(ctx: AppContext, rescued: Rescued, archived: ReadonlySet<string>, sourceDir: string, dest: string, choice: BaseChoice): Promise<string[]> {
+/**
+ * Copy (never move) the WAL the chosen tool's archive lacks from the old pg_wal into the restored
+ * one; in place, also archive it (otherwise the archive keeps a hole where this WAL belongs).
+ */
+async function injectRescuedWal(ctx: AppContext, rescued: Rescued, archived: ReadonlySet<string>, sourceDir: string, dest: string, choice: BaseChoice, inPlace: boolean): Promise<string[]> {
   const onPath = new Set(choice.path.map((s) => s.timeline))
   const names = [...rescued.segments.keys()].filter((n) => !archived.has(n) && onPath.has(Number.parseInt(n.slice(0, 8), 16)))
   const files = [...rescued.histories, ...names]
@@ -373,6 +379,14 @@ async function injectRescuedWal(ctx: AppContext, rescued: Rescued, archived: Rea
     execStep(`rescue-${i}`, `re-inject ${n}`, ['cp', '-n', '--preserve=mode', '--', path.join(sourceDir, 'pg_wal', n), path.join(target, n)]),
   )
   await ctx.execute(plan('make the never-archived WAL available to recovery', { kind: 'mkdir', id: 'pg_wal', title: 'pg_wal', path: target, mode: 0o700 }, steps), 'pitrctl')
+  if (inPlace) {
+    // Archive it now, so the archive has no hole where it belongs. Not the newest segment of each
+    // timeline: it was still being written; PostgreSQL archives it as .partial when it promotes.
+    const newest = new Map<string, string>()
+    for (const n of names) if ((newest.get(n.slice(0, 8)) ?? '') < n) newest.set(n.slice(0, 8), n)
+    for (const n of [...rescued.histories, ...names.filter((x) => newest.get(x.slice(0, 8)) !== x)])
+      await walPush(ctx, path.join(sourceDir, 'pg_wal', n), 600_000)
+  }
   return files
 }
 

@@ -66,7 +66,9 @@ describe('segment page header (recorded first 40 bytes)', () => {
     const h = parseSegmentHeader(buf)!
     expect(segmentRejection('000000020000000000000009', h, sysid)).toMatch(/recycled/)
     expect(segmentRejection('000000020000000000000008', h, '1')).toMatch(/another cluster/)
-    expect(segmentRejection('000000030000000000000008', h, sysid)).toMatch(/timeline 2/)
+    expect(segmentRejection('000000010000000000000008', h, sysid)).toMatch(/timeline 2/)
+    // a new timeline's first segment starts with its parent's pages
+    expect(segmentRejection('000000030000000000000008', h, sysid)).toBeUndefined()
     expect(segmentRejection('000000020000000000000008', parseSegmentHeader(Buffer.alloc(40)), sysid)).toMatch(/no valid WAL page header/)
   })
 })
