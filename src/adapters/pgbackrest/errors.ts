@@ -4,6 +4,7 @@
  * of src/build/error/error.yaml at release/2.45; a few depend on what the message says.
  */
 import type { ToolFailure, ToolFailureKind } from '../../errors.js'
+import { processFailure } from '../process-failure.js'
 import type { ExecStep } from '../../model/plan.js'
 import type { ProcessResult } from '../../runner/runner.js'
 
@@ -73,15 +74,8 @@ export function parseErrorOutput(stderr: string): PgbackrestError | undefined {
 const TAIL_LINES = 12
 
 export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
-  const base = {
-    tool: 'pgbackrest',
-    exitCode: result.exitCode,
-    argv: result.argv,
-    stderrTail: result.stderr.split('\n').filter((l) => l.trim() !== '').slice(-TAIL_LINES),
-  }
-  if (result.spawnError !== undefined) return { ...base, kind: 'not-installed', summary: `cannot start pgbackrest: ${result.spawnError}` }
-  if (result.timedOut) return { ...base, kind: 'timeout', summary: `${step.title}: no answer in time` }
-  if (result.signal !== undefined) return { ...base, kind: 'unknown', summary: `${step.title}: pgbackrest was killed by ${result.signal}` }
+  const { base, failure } = processFailure('pgbackrest', 'pgbackrest', step, result, TAIL_LINES)
+  if (failure) return failure
 
   const err = parseErrorOutput(result.stderr)
   if (err === undefined) {

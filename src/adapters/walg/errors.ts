@@ -5,6 +5,7 @@
  * (test/fixtures/walg/3.0.9/*).
  */
 import type { ToolFailure, ToolFailureKind } from '../../errors.js'
+import { processFailure } from '../process-failure.js'
 import type { ExecStep } from '../../model/plan.js'
 import type { ProcessResult } from '../../runner/runner.js'
 
@@ -32,15 +33,8 @@ const RULES: readonly (readonly [RegExp, ToolFailureKind])[] = [
 const TAIL_LINES = 12
 
 export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
-  const base = {
-    tool: 'walg',
-    exitCode: result.exitCode,
-    argv: result.argv,
-    stderrTail: result.stderr.split('\n').filter((l) => l.trim() !== '').slice(-TAIL_LINES),
-  }
-  if (result.spawnError !== undefined) return { ...base, kind: 'not-installed', summary: `cannot start wal-g: ${result.spawnError}` }
-  if (result.timedOut) return { ...base, kind: 'timeout', summary: `${step.title}: no answer in time` }
-  if (result.signal !== undefined) return { ...base, kind: 'unknown', summary: `${step.title}: wal-g was killed by ${result.signal}` }
+  const { base, failure } = processFailure('walg', 'wal-g', step, result, TAIL_LINES)
+  if (failure) return failure
 
   const errors = linesOf(result.stderr, ERROR_LINE)
   // The connection error comes last; the line before says which server it could not reach.
