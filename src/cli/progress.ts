@@ -2,7 +2,7 @@
  * Progress on stderr: listr2 tasks on a terminal, plain lines without one, nothing with --json
  * (stdout then holds the JSON and nothing else).
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2'
+import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from 'listr2'
 
 export interface Progress {
   /** one phase of the work; its title is shown while it runs */
@@ -31,18 +31,33 @@ export function plainProgress(stream: NodeJS.WritableStream = process.stderr): P
 
 export function listrProgress(): Progress {
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) })
+  // listr2 owns the terminal while a task runs: a task started inside another one (a backup inside
+  // the drill's "back up with every tool") shows as the running task's output line instead.
+  let current: ((line: string) => void) | undefined
   return {
     async task<T>(title: string, fn: (note: (line: string) => void) => Promise<T>): Promise<T> {
+      if (current) {
+        const outer = current
+        outer(title)
+        return fn(outer)
+      }
       let result: T | undefined
-      await new Listr([{ title, task: async (_ctx, t) => { result = await fn((line) => { t.output = line }) } }], {
+      await new Listr([{ title, task: async (_ctx, t) => {
+        current = (line) => { t.output = line }
+        try {
+          result = await fn(current)
+        } finally {
+          current = undefined
+        }
+      } }], {
         renderer: 'default',
-        rendererOptions: { logger, timer: { condition: true, format: () => (s: string) => s } as never },
+        rendererOptions: { logger, timer: PRESET_TIMER },
         exitOnError: true,
         registerSignalListeners: false,
       }).run()
       return result as T
     },
-    info: (line) => process.stderr.write(`  ${line}\n`),
+    info: (line) => (current ? current(line) : process.stderr.write(`  ${line}\n`)),
   }
 }
 
