@@ -2,7 +2,7 @@
  * The drill as the README runs it: both scenarios for every installed tool, with --json and the
  * HTML report checked.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -34,6 +34,7 @@ describe.each(['mistaken-delete', 'two-restores'])('drill %s', (scenario) => {
     for (const chart of ['Backup seconds', 'Restore seconds (files)', 'Recovery seconds (WAL replay to target)', 'Repository bytes', 'scenario timeline'])
       expect(html).toContain(`aria-label="${chart}"`)
     expect(html).not.toMatch(/<script|https?:\/\//)
+    rmSync(report, { force: true })
   })
 })
 
