@@ -103,15 +103,14 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
         const first = consistent[consistent.length - 1]!
         return { why: `it is before the end of the earliest backup (${first.id} ended ${first.stop}); PostgreSQL would silently restore a later state` }
       }
-      for (const b of earlier) {
-        const walk = walkOf(b)
-        if (!indexed(walk.walked)) return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`, 'the archive has not been read for commit times, so the end of the window is not confirmed; --start will confirm the target was reached'] }
-        const { lastCommit } = summarizeWalk(walk.walked, wal.index)
-        if (lastCommit !== null && microsFromIso(lastCommit) > target.at) return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`] }
-        const gap = walk.gapAt ? ` (WAL is missing at ${walk.gapAt})` : ''
-        return { why: `it is after the last commit the archive holds${gap}${lastCommit ? ` (${pgUtcFromMicros(microsFromIso(lastCommit))})` : ''}: recovery would run out of WAL before reaching it; use --to latest for everything archived` }
-      }
-      return { why: 'no backup reaches it' }
+      // The newest such backup replays the least; an older one reaches no further along the same WAL.
+      const b = earlier[0]!
+      const walk = walkOf(b)
+      if (!indexed(walk.walked)) return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`, 'the archive has not been read for commit times, so the end of the window is not confirmed; --start will confirm the target was reached'] }
+      const { lastCommit } = summarizeWalk(walk.walked, wal.index)
+      if (lastCommit !== null && microsFromIso(lastCommit) > target.at) return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`] }
+      const gap = walk.gapAt ? ` (WAL is missing at ${walk.gapAt})` : ''
+      return { why: `it is after the last commit the archive holds${gap}${lastCommit ? ` (${pgUtcFromMicros(microsFromIso(lastCommit))})` : ''}: recovery would run out of WAL before reaching it; use --to latest for everything archived` }
     }
     case 'lsn': {
       const earlier = consistent.filter((b) => mustParseLsn(b.stopLsn!) <= target.lsn)
