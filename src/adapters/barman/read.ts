@@ -6,6 +6,7 @@
  */
 import path from 'node:path'
 import { sortBackups, type Backup, type BackupStatus, type BackupType } from '../../model/catalog.js'
+import { backupHistoryName as historyFileName, parseBackupHistory, type BackupHistory } from '../../model/backup-history.js'
 import { normalizeLsn } from '../../model/lsn.js'
 import { execStep } from '../../model/plan.js'
 import { isoFromMicros, microsFromIso } from '../../model/time.js'
@@ -59,28 +60,12 @@ export function parseBackupInfo(text: string): Map<string, string> {
   return out
 }
 
-export interface BackupHistory {
-  readonly startLsn: string
-  readonly stopLsn: string
-  readonly stopWal: string
-}
-
-/** PostgreSQL's `.backup` history file: `STOP WAL LOCATION: 0/2000100 (file 000000010000000000000002)` */
-export function parseBackupHistoryFile(text: string): BackupHistory | undefined {
-  const start = /^START WAL LOCATION: ([0-9A-Fa-f]+\/[0-9A-Fa-f]+) /m.exec(text)
-  const stop = /^STOP WAL LOCATION: ([0-9A-Fa-f]+\/[0-9A-Fa-f]+) \(file ([0-9A-F]{24})\)$/m.exec(text)
-  const startLsn = start ? normalizeLsn(start[1]!) : undefined
-  const stopLsn = stop ? normalizeLsn(stop[1]!) : undefined
-  if (!startLsn || !stopLsn) return undefined
-  return { startLsn, stopLsn, stopWal: stop![2]! }
-}
-
 /** the `.backup` file PostgreSQL names after the backup's first segment and offset in it */
 export function backupHistoryName(info: ReadonlyMap<string, string>): string | undefined {
   const wal = info.get('begin_wal')
   const offset = Number(info.get('begin_offset'))
   if (!wal || walFileKind(wal) !== 'segment' || !Number.isInteger(offset)) return undefined
-  return `${wal}.${offset.toString(16).toUpperCase().padStart(8, '0')}.backup`
+  return historyFileName(wal, offset)
 }
 
 const STATUS: Readonly<Record<string, BackupStatus>> = {
@@ -192,12 +177,12 @@ async function listWals(io: CatalogIO, walsDir: string): Promise<Map<string, str
 async function readHistory(env: ToolEnv, io: CatalogIO, walsDir: string, byDir: ReadonlyMap<string, string[]>, name: string): Promise<BackupHistory | undefined> {
   const dir = name.slice(0, 16)
   if (!byDir.get(dir)?.includes(name)) return undefined
-  const parsed = parseBackupHistoryFile((await io.readFile(path.join(walsDir, dir, name))) ?? '')
+  const parsed = parseBackupHistory((await io.readFile(path.join(walsDir, dir, name))) ?? '')
   if (parsed) return parsed
   // With `compression` set the file is stored compressed under the same name: let Barman read it.
   const { server } = barmanTarget(env)
   const r = await io.run(execStep('get-backup-history', `barman get-wal ${name}`, barmanArgv(env, 'get-wal', server, name), { mutates: false }))
-  return parseBackupHistoryFile(r.stdout)
+  return parseBackupHistory(r.stdout)
 }
 
 export async function readBarmanCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {

@@ -9,7 +9,8 @@ import { formatLsn, parseLsn } from '../../model/lsn.js'
 import { execStep } from '../../model/plan.js'
 import { parseConfLines } from '../../model/recovery-settings.js'
 import { resolveWallClock } from '../../model/time.js'
-import { segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
+import { backupHistoryName, parseBackupHistory } from '../../model/backup-history.js'
+import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult } from '../../runner/runner.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { RECORD_FILE, nativeLayout, type NativeBackupRecord } from './config.js'
@@ -30,15 +31,6 @@ export function parseBackupLabel(text: string): BackupLabel | undefined {
   const timeline = field('START TIMELINE')
   if (!start || !startTime || !timeline) return undefined
   return { startLsn: formatLsn(parseLsn(start[1]!)!), startWal: start[2]!, startTime, timeline: Number(timeline), label: field('LABEL') ?? '' }
-}
-
-/** the `.backup` history file adds STOP WAL LOCATION and STOP TIME */
-export function parseBackupHistory(text: string): { stopLsn: string; stopTime: string; stopTimeline: number } | undefined {
-  const stop = /^STOP WAL LOCATION: ([0-9A-Fa-f]+\/[0-9A-Fa-f]+)/m.exec(text)
-  const time = /^STOP TIME: (.*)$/m.exec(text)
-  const tli = /^STOP TIMELINE: (\d+)$/m.exec(text)
-  if (!stop || !time) return undefined
-  return { stopLsn: formatLsn(parseLsn(stop[1]!)!), stopTime: time[1]!.trim(), stopTimeline: tli ? Number(tli[1]) : 0 }
 }
 
 export interface ManifestSummary {
@@ -122,8 +114,10 @@ async function readOneBackup(env: ToolEnv, io: CatalogIO, dir: string, record: N
   const conf = new Map([...parseConfLines((await io.readFile(path.join(data, 'postgresql.conf'))) ?? ''), ...parseConfLines((await io.readFile(path.join(data, 'postgresql.auto.conf'))) ?? '')])
   const logTz = conf.get('log_timezone')
   const startLsn = parseLsn(label.startLsn)!
-  const historyName = `${label.startWal}.${(startLsn % (16n * 1024n * 1024n)).toString(16).toUpperCase().padStart(8, '0')}.backup`
-  const history = walNames.includes(historyName) ? parseBackupHistory((await io.readFile(path.join(nativeLayout(env).walDir, historyName))) ?? '') : undefined
+  const historyName = backupHistoryName(label.startWal, Number(startLsn % BigInt(DEFAULT_SEGMENT_BYTES)))
+  const parsed = walNames.includes(historyName) ? parseBackupHistory((await io.readFile(path.join(nativeLayout(env).walDir, historyName))) ?? '') : undefined
+  // a history without its stop time is of no use for choosing by time: as if not archived yet
+  const history = parsed?.stopTime ? { stopLsn: parsed.stopLsn, stopTime: parsed.stopTime } : undefined
   const controldata = await io.run(execStep('controldata', 'pg_controldata', [path.join(env.pg.binDir, 'pg_controldata'), data], { mutates: false }))
   const stopLsn = history?.stopLsn ?? manifest.stopLsn
   const status: BackupStatus = history ? 'ok' : 'unverified'

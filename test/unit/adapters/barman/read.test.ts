@@ -1,3 +1,4 @@
+import { parseBackupHistory } from '../../../../src/model/backup-history.js'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -5,7 +6,6 @@ import type { CatalogIO } from '../../../../src/adapters/adapter.js'
 import { barmanAdapter, readArchiveWalProblems } from '../../../../src/adapters/barman/index.js'
 import {
   backupHistoryName,
-  parseBackupHistoryFile,
   parseBackupInfo,
   parseCheckJson,
   parseListBackups,
@@ -63,10 +63,10 @@ describe('backup.info and the .backup history file', () => {
   })
 
   it('the history file has the true stop; end_xlog is only an upper bound', () => {
-    const h = parseBackupHistoryFile(fixtureText('catalog-snapshot', 'wals/0000000100000000/000000010000000000000002.00000028.backup'))
-    expect(h).toEqual({ startLsn: '0/2000028', stopLsn: '0/2000100', stopWal: '000000010000000000000002' })
-    expect(parseBackupHistoryFile(readFileSync(path.join(FIXTURES, 'get-wal-backup-file-gzip', '000000010000000000000019.00000028.backup'), 'utf8'))).toBeUndefined()
-    expect(parseBackupHistoryFile(recorded('get-wal-backup-file-gzip').stdout)?.stopLsn).toBe('0/19000100')
+    const h = parseBackupHistory(fixtureText('catalog-snapshot', 'wals/0000000100000000/000000010000000000000002.00000028.backup'))
+    expect(h).toEqual({ startLsn: '0/2000028', stopLsn: '0/2000100', stopWal: '000000010000000000000002', stopTime: '2026-11-21 09:58:16 UTC', stopTimeline: 1 })
+    expect(parseBackupHistory(readFileSync(path.join(FIXTURES, 'get-wal-backup-file-gzip', '000000010000000000000019.00000028.backup'), 'utf8'))).toBeUndefined()
+    expect(parseBackupHistory(recorded('get-wal-backup-file-gzip').stdout)?.stopLsn).toBe('0/19000100')
   })
 })
 

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import type { CatalogIO, ToolEnv } from '../../../../src/adapters/adapter.js'
 import { classifyNativeFailure } from '../../../../src/adapters/native/errors.js'
 import { nativeAdapter } from '../../../../src/adapters/native/index.js'
-import { parseBackupHistory, parseBackupLabel, parseManifest, pgLabelTimeToIso, readNativeVerify } from '../../../../src/adapters/native/read.js'
+import { parseBackupLabel, parseManifest, pgLabelTimeToIso, readNativeVerify } from '../../../../src/adapters/native/read.js'
+import { parseBackupHistory } from '../../../../src/model/backup-history.js'
 import { parseRecoveryTarget } from '../../../../src/model/recovery-target.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 
@@ -51,7 +52,7 @@ describe('native plans', () => {
 describe('native reads (recorded from PostgreSQL 15.20)', () => {
   it('backup_label, .backup history, manifest', () => {
     expect(parseBackupLabel(read('backup/backup_label'))).toEqual({ startLsn: '0/5000028', startWal: '000000010000000000000005', startTime: '2026-11-21 10:06:26 UTC', timeline: 1, label: 'pitrctl native 20261121T100626Z' })
-    expect(parseBackupHistory(read('backup/000000010000000000000005.00000028.backup'))).toEqual({ stopLsn: '0/5000100', stopTime: '2026-11-21 10:06:27 UTC', stopTimeline: 1 })
+    expect(parseBackupHistory(read('backup/000000010000000000000005.00000028.backup'))).toEqual({ startLsn: '0/5000028', stopLsn: '0/5000100', stopWal: '000000010000000000000005', stopTime: '2026-11-21 10:06:27 UTC', stopTimeline: 1 })
     const m = parseManifest(read('backup/backup_manifest'))!
     expect(m).toMatchObject({ startLsn: '0/5000028', stopLsn: '0/5000100', timeline: 1 })
     expect(m.bytes).toBeGreaterThan(20_000_000)
