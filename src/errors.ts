@@ -57,6 +57,17 @@ export class ToolError extends AppError {
   }
 }
 
+/**
+ * The WAL file asked for is not in the archive. Normal during recovery (PostgreSQL asks for the
+ * next timeline's history, the end of WAL): restore_command then exits 1 quietly.
+ */
+export class WalNotArchivedError extends AppError {
+  readonly exitCode = EXIT.toolFailed
+  constructor(readonly walName: string) {
+    super(`${walName} is not in the archive`, { hint: 'nothing to fetch' })
+  }
+}
+
 /** PostgreSQL itself misbehaved (query failed, server did not start) */
 export class PostgresError extends AppError {
   readonly exitCode = EXIT.toolFailed

@@ -93,8 +93,16 @@ export interface VerifyCheck {
   readonly detail: string
 }
 
+/** one archived WAL file a backup needs to recover, with the sha256 pitrctl recorded when it was archived */
+export interface WalNeeded {
+  readonly name: string
+  readonly sha256: string | null
+}
+
 /** what `readCatalog` may do: read-only commands and reading files */
 export interface CatalogIO {
+  /** true while a pitrctl run holds the cluster's lock (a backup marked running may really be running) */
+  lockHeld(): Promise<boolean>
   /** runs a read-only step; a failure (not ok) throws a ToolError classified by the adapter */
   run(step: ExecStep): Promise<ProcessResult>
   /** undefined when the file does not exist */
@@ -135,7 +143,8 @@ export interface Adapter {
   /** problems the refresh reported (a segment that differs from the one already archived) */
   readArchiveRefresh?(outputs: StepOutputs): readonly string[]
   readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead>
-  planVerify(env: ToolEnv, backup: Backup): Plan
+  /** `wal`: the archived WAL recovering the backup needs (its own, then on to the newest segment) */
+  planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan
   /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */
   readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[]
   planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan

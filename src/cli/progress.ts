@@ -3,18 +3,9 @@
  * (stdout then holds the JSON and nothing else).
  */
 import { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } from 'listr2'
+import { silentProgress, type Progress } from '../util/progress.js'
 
-export interface Progress {
-  /** one phase of the work; its title is shown while it runs */
-  task<T>(title: string, fn: (note: (line: string) => void) => Promise<T>): Promise<T>
-  /** a line worth keeping on screen (a choice pitrctl made, a warning) */
-  info(line: string): void
-}
-
-export const silentProgress: Progress = {
-  task: (_title, fn) => fn(() => undefined),
-  info: () => undefined,
-}
+export type { Progress }
 
 export function plainProgress(stream: NodeJS.WritableStream = process.stderr): Progress {
   return {

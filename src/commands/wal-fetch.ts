@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { walFetch } from '../services/archiving.js'
-import { WalMissing } from '../services/native-wal-fetch.js'
 import { primaryTool } from '../services/context.js'
-import { UsageError } from '../errors.js'
+import { UsageError, WalNotArchivedError } from '../errors.js'
 
 export default class WalFetch extends BaseCommand<typeof WalFetch> {
   static override summary = "restore one WAL file from the archive (the native tool's restore_command)"
@@ -21,7 +20,7 @@ export default class WalFetch extends BaseCommand<typeof WalFetch> {
       await walFetch(ctx, this.args.name, this.args.dest)
     } catch (e) {
       // PostgreSQL asks for files that do not exist (the next timeline's history, the end of WAL): quiet.
-      if (e instanceof WalMissing) {
+      if (e instanceof WalNotArchivedError) {
         process.exitCode = 1
         return
       }

@@ -7,3 +7,12 @@ export function stateDirFor(cluster: ClusterConfig): string {
   const base = process.env.XDG_STATE_HOME || path.join(process.env.HOME ?? '/tmp', '.local', 'state')
   return path.join(base, 'pitrctl', cluster.name)
 }
+
+/** pitrctl's WAL index: one JSON entry per archived segment (services/wal-index.ts) */
+export function walIndexDir(stateDir: string): string {
+  return path.join(stateDir, 'wal-index')
+}
+
+export function walIndexEntry(stateDir: string, walName: string): string {
+  return path.join(walIndexDir(stateDir), `${walName}.json`)
+}

@@ -77,7 +77,22 @@ export interface ArchiveCopyStep {
   readonly destDir: string
 }
 
-export type Step = ExecStep | WriteFileStep | MkdirStep | SetGucsStep | SqlStep | ArchiveCopyStep
+/**
+ * Copy one file out of pitrctl's own WAL archive (native's restore_command). A missing file is a
+ * quiet "not archived" (PostgreSQL asks for files that do not exist yet); a file whose sha256
+ * differs from the one pitrctl's WAL index recorded when it was archived is refused, never replayed.
+ */
+export interface ArchiveFetchStep {
+  readonly kind: 'archive-fetch'
+  readonly id: string
+  readonly title: string
+  readonly src: string
+  readonly dest: string
+  /** the WAL index entry (JSON with `sha256`) to check the file against; absent or without sha256: no check */
+  readonly indexEntry?: string
+}
+
+export type Step = ExecStep | WriteFileStep | MkdirStep | SetGucsStep | SqlStep | ArchiveCopyStep | ArchiveFetchStep
 
 export interface Plan {
   readonly title: string

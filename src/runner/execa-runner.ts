@@ -5,15 +5,9 @@
  */
 import { execa } from 'execa'
 import type { ExecStep } from '../model/plan.js'
+import type { RunAs } from '../util/identity.js'
 import { redactor } from '../util/redact.js'
 import type { ProcessResult, RunOptions, Runner } from './runner.js'
-
-export interface RunAs {
-  readonly uid: number
-  readonly gid: number
-  readonly home: string
-  readonly user: string
-}
 
 export interface ExecaRunnerOptions {
   /** spawn children as this user (only when the current process is root) */

@@ -5,11 +5,10 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import { RefusedError, ToolError, type ToolFailure } from '../errors.js'
+import { RefusedError, ToolError, WalNotArchivedError, type ToolFailure } from '../errors.js'
 import type { ExecStep, Plan, SetGucsStep, Step } from '../model/plan.js'
 import { quoteGucValue, shellQuote } from '../model/recovery-settings.js'
-import { connectPg, type PgConnInfo } from '../pg/client.js'
-import { archiveCopy, ArchiveMismatchError, mkdirMode, writeFileDurable } from '../util/durable-fs.js'
+import { archiveCopy, archiveFetch, ArchivedFileChanged, ArchivedFileMissing, ArchiveMismatchError, mkdirMode, writeFileDurable } from '../util/durable-fs.js'
 import { redactor } from '../util/redact.js'
 import type { ProcessResult, Runner, StepOutputs } from './runner.js'
 
@@ -21,8 +20,8 @@ export interface PlanContext {
   /** receives the dry-run description, one line at a time */
   readonly dryRunOut: (line: string) => void
   readonly classify: Classifier
-  /** for sql steps */
-  readonly pg?: PgConnInfo
+  /** runs a sql step's statement on the cluster (the caller owns the connection: runner/ never imports pg) */
+  readonly runSql?: (sql: string) => Promise<void>
   readonly onLine?: (line: string) => void
   readonly signal?: AbortSignal
 }
@@ -42,6 +41,7 @@ export async function executePlan(plan: Plan, ctx: PlanContext): Promise<Map<str
 }
 
 export function isMutating(step: Step): boolean {
+  if (step.kind === 'archive-fetch') return false // reads the archive (catalog reads need it under --dry-run too)
   return step.kind === 'exec' || step.kind === 'sql' ? step.mutates : true
 }
 
@@ -70,13 +70,8 @@ async function runStep(step: Step, ctx: PlanContext): Promise<ProcessResult | un
       await applyGucs(step)
       return undefined
     case 'sql': {
-      if (!ctx.pg) throw new Error(`sql step ${step.id} needs a connection`)
-      const s = await connectPg(ctx.pg)
-      try {
-        await s.query(step.sql)
-      } finally {
-        await s.close()
-      }
+      if (!ctx.runSql) throw new Error(`sql step ${step.id} needs a connection`)
+      await ctx.runSql(step.sql)
       return undefined
     }
     case 'archive-copy': {
@@ -85,6 +80,17 @@ async function runStep(step: Step, ctx: PlanContext): Promise<ProcessResult | un
       } catch (e) {
         if (e instanceof ArchiveMismatchError)
           throw new ToolError({ kind: 'archive-mismatch', tool: 'pitrctl', summary: e.message, exitCode: undefined, argv: ['archive-copy', step.src, step.destDir], stderrTail: [] })
+        throw e
+      }
+      return undefined
+    }
+    case 'archive-fetch': {
+      try {
+        await archiveFetch(step.src, step.dest, step.indexEntry)
+      } catch (e) {
+        if (e instanceof ArchivedFileMissing) throw new WalNotArchivedError(path.basename(step.src))
+        if (e instanceof ArchivedFileChanged)
+          throw new ToolError({ kind: 'corrupt', tool: 'native', summary: e.message, exitCode: undefined, argv: ['wal-fetch', path.basename(step.src)], stderrTail: [`recorded ${e.recordedSha256}`, `now      ${e.actualSha256}`] })
         throw e
       }
       return undefined
@@ -136,6 +142,8 @@ export function describeStep(step: Step): string[] {
       return [`sql: ${redactor.redact(step.sql)}`]
     case 'archive-copy':
       return [`archive ${step.src} into ${step.destDir}/ (fsync; refuses a different file of the same name)`]
+    case 'archive-fetch':
+      return [`fetch ${step.src} to ${step.dest}${step.indexEntry ? ' (checked against its archive-time sha256)' : ''}`]
   }
 }
 

@@ -10,10 +10,10 @@ import { PostgresError } from '../errors.js'
 import { execStep } from '../model/plan.js'
 import { connectPg, type PgConnInfo } from '../pg/client.js'
 import { postmasterState, startServer, stopServer } from '../pg/server.js'
-import { ExecaRunner, type RunAs } from '../runner/execa-runner.js'
+import { ExecaRunner } from '../runner/execa-runner.js'
 import type { Runner } from '../runner/runner.js'
-import { freePort } from '../services/restore.js'
-import { isRoot, lookupUser } from '../util/identity.js'
+import { freePort } from '../util/free-port.js'
+import { isRoot, lookupUser, type RunAs } from '../util/identity.js'
 
 export interface SandboxOptions {
   readonly binDir: string

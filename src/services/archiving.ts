@@ -9,9 +9,8 @@ import { PostgresError, ToolError, UsageError } from '../errors.js'
 import { buildWalCommand } from '../model/recovery-settings.js'
 import { walFileKind } from '../model/wal-name.js'
 import { withPg } from '../pg/client.js'
-import { nativeLayout } from '../adapters/native/config.js'
 import type { AppContext } from './context.js'
-import { fetchNativeWal } from './native-wal-fetch.js'
+import { planWalFetch } from './wal-fetch-plan.js'
 import { analyzeSegment, writeIndexEntry } from './wal-index.js'
 
 /** the archive_command pitrctl installs: absolute node and entry point, config path, cluster */
@@ -48,9 +47,9 @@ export async function walPush(ctx: AppContext, walPath: string, deadlineMs: numb
   return { file: name, tools: [...ctx.cluster.tools] }
 }
 
-/** the native restore_command (the light work lives in native-wal-fetch.ts for bin/run.js's fast path) */
+/** the native restore_command (bin/run.js's fast path runs the same plan without the CLI: cli/wal-fetch-fast.ts) */
 export async function walFetch(ctx: AppContext, name: string, dest: string): Promise<void> {
-  await fetchNativeWal(nativeLayout(ctx.env('native')).walDir, path.join(ctx.stateDir, 'wal-index'), name, dest)
+  await ctx.execute(planWalFetch(ctx.adapter('native'), ctx.env('native'), name, dest), 'native')
 }
 
 /**

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { CatalogIO } from '../adapters/adapter.js'
 import { ToolError } from '../errors.js'
-import type { Backup, Catalog, WalSegmentInfo } from '../model/catalog.js'
+import type { Catalog, WalSegmentInfo } from '../model/catalog.js'
 import type { HistoryEntry } from '../model/timeline.js'
 import { parseHistoryFile } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -24,6 +24,7 @@ export function catalogIO(ctx: AppContext, tool: ToolId): CatalogIO {
       if (!r.ok) throw new ToolError(ctx.adapter(tool).classifyFailure(step, r))
       return r
     },
+    lockHeld: () => lockHeld(ctx.stateDir),
     readFile: (p) => fs.readFile(p, 'utf8').catch(() => undefined),
     listDir: (p) => fs.readdir(p).catch(() => []),
   }
@@ -48,10 +49,7 @@ export async function readCatalog(ctx: AppContext, tool: ToolId, opts: ReadCatal
   const historyNames = read.walFiles.filter((n) => walFileKind(n) === 'history')
   const histories = await readHistories(ctx, tool, historyNames)
   const index: Map<string, WalSegmentInfo> = await loadIndex(ctx, tool, segments, opts.fillIndex)
-  const held = await lockHeld(ctx.stateDir)
-  // A backup still marked running while no pitrctl holds the lock was interrupted: never usable.
-  const backups: Backup[] = read.backups.map((b) => (b.status === 'running' && !held && tool === 'native' ? { ...b, status: 'error' } : b))
-  return { tool, backups, wal: { segments: new Set(segments), histories, index } }
+  return { tool, backups: read.backups, wal: { segments: new Set(segments), histories, index } }
 }
 
 async function readHistories(ctx: AppContext, tool: ToolId, names: readonly string[]): Promise<Map<number, HistoryEntry[]>> {

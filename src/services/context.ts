@@ -3,25 +3,24 @@
  * adapter and ToolEnv, the runner, progress, and the dry-run switch. Building it drops root
  * privileges to run-as (see util/identity.ts).
  */
-import { existsSync, promises as fs } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Adapter, ToolEnv } from '../adapters/adapter.js'
 import { adapterFor } from '../adapters/registry.js'
-import type { Progress } from '../cli/progress.js'
-import { isAdopted, type ClusterConfig, type PitrConfig } from '../config/schema.js'
+import type { Progress } from '../util/progress.js'
+import type { ClusterConfig, PitrConfig } from '../config/schema.js'
 import { loadConfig, selectCluster } from '../config/load.js'
 import { stateDirFor } from '../config/paths.js'
 import { NotInstalledError, UsageError } from '../errors.js'
 import { systemTimeZone } from '../model/time.js'
 import { isToolId, type ToolId } from '../model/tool-id.js'
-import type { PgConnInfo } from '../pg/client.js'
+import { withPg, type PgConnInfo } from '../pg/client.js'
 import { readPgMajor } from '../pg/server.js'
 import { ExecaRunner } from '../runner/execa-runner.js'
 import { executePlan, genericClassify, type Classifier } from '../runner/execute-plan.js'
 import type { Plan } from '../model/plan.js'
 import type { Runner } from '../runner/runner.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
+import { pitrctlArgv, resolveBinDir, toolEnvFor, type ToolEnvFacts } from './tool-env.js'
+
 
 export interface AppContext {
   readonly config: PitrConfig
@@ -53,26 +52,6 @@ export interface ContextOptions {
   readonly runner?: Runner
 }
 
-/** absolute argv that starts this pitrctl: what WAL commands embed */
-export function pitrctlArgv(): [string, ...string[]] {
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  const entry = path.resolve(here, '..', '..', 'bin', 'run.js')
-  return [process.execPath, entry]
-}
-
-export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined): Promise<string> {
-  if (cluster.binDir) return cluster.binDir
-  if (pgMajor !== undefined) {
-    const debian = `/usr/lib/postgresql/${pgMajor}/bin`
-    if (existsSync(path.join(debian, 'pg_ctl'))) return debian
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(path.join(dir, 'pg_ctl'))) return path.dirname(await fs.realpath(path.join(dir, 'pg_ctl')))
-  }
-  throw new NotInstalledError('PostgreSQL programs (pg_ctl) were not found', { hint: 'install PostgreSQL or set bin-dir in pitrctl.ini' })
-}
-
-
 export async function createContext(o: ContextOptions): Promise<AppContext> {
   const config = await loadConfig(o.configFlag)
   const cluster = selectCluster(config, o.cluster)
@@ -88,7 +67,7 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
   const stateDir = stateDirFor(cluster)
   const dryRunLines: string[] = []
   const pg: PgConnInfo = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database }
-  const self = pitrctlArgv()
+  const facts: ToolEnvFacts = { binDir, pgMajor, osUser, stateDir, pitrctl: pitrctlArgv() }
   const ctx: AppContext = {
     config,
     cluster,
@@ -103,19 +82,7 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
     pg,
     osUser,
     env(tool) {
-      return {
-        cluster: cluster.name,
-        tool,
-        pg: { pgdata: cluster.pgdata, binDir, host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database },
-        mode: isAdopted(cluster, tool) ? 'adopted' : 'managed',
-        repoDir: cluster.repo ? path.join(cluster.repo, tool) : undefined,
-        options: cluster.toolOptions[tool],
-        osUser,
-        pitrctl: self,
-        configPath: config.file,
-        stateDir,
-        pgMajor,
-      }
+      return toolEnvFor(config, cluster, tool, facts)
     },
     adapter(tool) {
       const a = adapterFor(tool)
@@ -124,7 +91,7 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
     },
     execute(plan, tool, opts = {}) {
       const classify: Classifier = tool === 'pitrctl' ? genericClassify('pitrctl') : (s, r) => ctx.adapter(tool).classifyFailure(s, r)
-      return executePlan(plan, { runner, dryRun: o.dryRun, dryRunOut: (l) => dryRunLines.push(l), classify, pg, ...(opts.signal ? { signal: opts.signal } : {}) })
+      return executePlan(plan, { runner, dryRun: o.dryRun, dryRunOut: (l) => dryRunLines.push(l), classify, runSql: (sql) => withPg(pg, async (s) => void (await s.query(sql))), ...(opts.signal ? { signal: opts.signal } : {}) })
     },
   }
   return ctx

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { adapterFor } from '../adapters/registry.js'
-import type { Progress } from '../cli/progress.js'
+import type { Progress } from '../util/progress.js'
 import { parseConfigText } from '../config/load.js'
 import { AppError } from '../errors.js'
 import { chooseBaseBackup } from '../model/choose-backup.js'
@@ -16,12 +16,12 @@ import { pgUtcFromMicros } from '../model/time.js'
 import { TOOL_IDS, isToolId, type ToolId } from '../model/tool-id.js'
 import { stopServer } from '../pg/server.js'
 import { createSandbox, findBinDir, type PgSandbox } from '../sandbox/pg-sandbox.js'
+import { freePort } from '../util/free-port.js'
 import { archiveCommand, ensureArchived } from './archiving.js'
 import { takeBackup } from './backup.js'
 import { readCatalog } from './catalog.js'
 import { buildContext, type AppContext } from './context.js'
-import { startAndWatch } from './recovery-watch.js'
-import { freePort, restoreFilesAndSettings } from './restore.js'
+import { restoreInto } from './restore-into.js'
 import { setupCluster } from './setup.js'
 
 export type DrillScenario = 'mistaken-delete' | 'two-restores'
@@ -254,11 +254,13 @@ async function restoreAll(ctx: AppContext, sb: PgSandbox, active: ToolState[], t
       backup = choice.backup.id
       timeline = choice.timeline
       const port = await freePort()
-      await restoreFilesAndSettings(ctx, { tool: s.tool, backup: choice.backup, dest: into, target, inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: true, port })
-      restoreSeconds = secondsSince(t0)
-      const t1 = performance.now()
-      const outcome = await startAndWatch(ctx, { pgdata: into, port, logFile: path.join(sb.root, `${path.basename(into)}.log`), target, action: 'promote', expectedEndLsn: null })
-      recoverySeconds = secondsSince(t1)
+      const restored = await restoreInto(ctx, {
+        tool: s.tool, backup: choice.backup, dest: into, target, inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: true, port,
+        watch: { logFile: path.join(sb.root, `${path.basename(into)}.log`), expectedEndLsn: null },
+      })
+      restoreSeconds = Math.round((secondsSince(t0) - (restored.recoverySeconds ?? 0)) * 100) / 100
+      recoverySeconds = restored.recoverySeconds
+      const outcome = restored.outcome!
       const got = await fingerprint(sb, port)
       const ok = got === expected
       s.restores.push({ label, target: describe(target), backup, timeline: outcome.reached.timeline, restoreSeconds, recoverySeconds, ok, detail: ok ? got : `rows differ: expected ${expected}, got ${got}` })
@@ -338,8 +340,10 @@ async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], 
     const choice = chooseBaseBackup(cat.backups, cat.wal, { target: timeTarget(t0), timeline: { kind: 'latest' } })
     const aside = `${sb.pgdata}.before-t0`
     await fs.rename(sb.pgdata, aside)
-    await restoreFilesAndSettings(ctx, { tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port, archiveCommand: archiveCommand(ctx) })
-    await startAndWatch(ctx, { pgdata: sb.pgdata, port: sb.port, logFile: path.join(sb.root, 'drill-t0.log'), target: timeTarget(t0), action: 'promote', expectedEndLsn: null })
+    await restoreInto(ctx, {
+      tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port,
+      archiveCommand: archiveCommand(ctx), watch: { logFile: path.join(sb.root, 'drill-t0.log'), expectedEndLsn: null },
+    })
   })
   events.push({ label: 'cluster restored to T0', at: await now(sb), kind: 'restore', timeline: 2 })
   await sb.query("insert into drill(v) values ('David')")

@@ -5,8 +5,7 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { VerifyCheck } from '../adapters/adapter.js'
-import { nativeLayout } from '../adapters/native/config.js'
+import type { VerifyCheck, WalNeeded } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
 import { isRestorable, type Backup, type Catalog } from '../model/catalog.js'
 import { MissingHistoryError, timelinePath } from '../model/timeline.js'
@@ -14,11 +13,11 @@ import type { ToolId } from '../model/tool-id.js'
 import { knownTimelines, walkArchive } from '../model/window.js'
 import { withPg } from '../pg/client.js'
 import { stopServer } from '../pg/server.js'
-import { sha256File } from '../util/durable-fs.js'
+import { freePort, scratchDir } from '../util/free-port.js'
 import type { AppContext } from './context.js'
 import { readCatalogs } from './list.js'
-import { freePort, refuseTablespaces, restoreFilesAndSettings, scratchDir } from './restore.js'
-import { startAndWatch } from './recovery-watch.js'
+import { refuseTablespaces } from './restore-guards.js'
+import { restoreInto } from './restore-into.js'
 
 export interface VerifyResult {
   readonly backup: string
@@ -49,7 +48,7 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
   const adapter = ctx.adapter(c.tool)
   if (isRestorable(b) || b.status === 'unverified') {
     try {
-      const out = await ctx.progress.task(`${c.tool}: verify ${b.id}`, () => ctx.execute(adapter.planVerify(ctx.env(c.tool), b), c.tool))
+      const out = await ctx.progress.task(`${c.tool}: verify ${b.id}`, () => ctx.execute(adapter.planVerify(ctx.env(c.tool), b, walNeeded(c, b)), c.tool))
       checks.push(...adapter.readVerify(ctx.env(c.tool), b, out))
     } catch (e) {
       if (!(e instanceof AppError)) throw e
@@ -57,7 +56,6 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
     }
   }
   checks.push(...walChecks(c, b))
-  if (c.tool === 'native') checks.push(...(await nativeChecksums(ctx, c, b)))
   if (withRestore && checks.every((k) => k.ok)) checks.push(await testRestore(ctx, c.tool, b))
   return { backup: b.id, tool: c.tool, ok: checks.every((k) => k.ok), checks }
 }
@@ -96,8 +94,8 @@ export function walChecks(c: Catalog, b: Backup): VerifyCheck[] {
   return checks
 }
 
-/** native keeps plain files: every segment the backup needs is re-hashed against its archive-time checksum */
-async function nativeChecksums(ctx: AppContext, c: Catalog, b: Backup): Promise<VerifyCheck[]> {
+/** the archived WAL recovering `b` walks through, with the checksums recorded at archive time */
+export function walNeeded(c: Catalog, b: Backup): WalNeeded[] {
   if (!isRestorable(b)) return []
   let p
   try {
@@ -105,16 +103,7 @@ async function nativeChecksums(ctx: AppContext, c: Catalog, b: Backup): Promise<
   } catch {
     return []
   }
-  const dir = nativeLayout(ctx.env('native')).walDir
-  const bad: string[] = []
-  let checked = 0
-  for (const name of walkArchive(b, p, c.wal).walked) {
-    const recorded = c.wal.index.get(name)?.sha256
-    if (!recorded) continue
-    checked++
-    if ((await sha256File(path.join(dir, name))) !== recorded) bad.push(name)
-  }
-  return [{ name: 'archived WAL checksums', ok: bad.length === 0, detail: bad.length ? `changed since archived: ${bad.join(', ')}` : `${checked} segment(s) match their archive-time sha256` }]
+  return walkArchive(b, p, c.wal).walked.map((name) => ({ name, sha256: c.wal.index.get(name)?.sha256 ?? null }))
 }
 
 /** restore into a scratch directory, start it on a free port, ask it a question, remove it */
@@ -124,9 +113,11 @@ async function testRestore(ctx: AppContext, tool: ToolId, b: Backup): Promise<Ve
   const dest = path.join(dir, 'data')
   try {
     const port = await freePort()
-    await restoreFilesAndSettings(ctx, { tool, backup: b, dest, target: { kind: 'immediate' }, inclusive: true, timeline: { kind: 'current' }, action: 'promote', clone: true, port })
-    await startAndWatch(ctx, { pgdata: dest, port, logFile: path.join(dir, 'server.log'), target: { kind: 'immediate' }, action: 'promote', expectedEndLsn: null })
-    const socket = (await fs.readFile(path.join(dest, 'postmaster.pid'), 'utf8')).split('\n')[4]?.trim() || ctx.cluster.host
+    const { outcome } = await restoreInto(ctx, {
+      tool, backup: b, dest, target: { kind: 'immediate' }, inclusive: true, timeline: { kind: 'current' }, action: 'promote', clone: true, port,
+      watch: { logFile: path.join(dir, 'server.log'), expectedEndLsn: null },
+    })
+    const socket = outcome?.socketDir ?? ctx.cluster.host
     const n = await withPg({ host: socket, port, user: ctx.cluster.user, database: ctx.cluster.database }, (s) => s.query<{ n: string }>('select count(*)::text as n from pg_class'))
     return { name: 'test restore', ok: true, detail: `restored, started on port ${port}, answered a query (${n[0]?.n} relations)` }
   } catch (e) {

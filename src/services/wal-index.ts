@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { walIndexDir, walIndexEntry } from '../config/paths.js'
 import type { WalSegmentInfo } from '../model/catalog.js'
 import { execStep } from '../model/plan.js'
 import { parseWaldump } from '../model/waldump.js'
@@ -14,7 +15,7 @@ import { sha256File, writeFileDurable, mkdirMode } from '../util/durable-fs.js'
 import type { AppContext } from './context.js'
 
 export function indexDir(ctx: AppContext): string {
-  return path.join(ctx.stateDir, 'wal-index')
+  return walIndexDir(ctx.stateDir)
 }
 
 export async function analyzeSegment(ctx: AppContext, file: string, name = path.basename(file)): Promise<WalSegmentInfo> {
@@ -31,11 +32,11 @@ export async function analyzeSegment(ctx: AppContext, file: string, name = path.
 export async function writeIndexEntry(ctx: AppContext, info: WalSegmentInfo): Promise<void> {
   const dir = indexDir(ctx)
   await mkdirMode(dir)
-  await writeFileDurable(path.join(dir, `${info.name}.json`), JSON.stringify(info), 0o600)
+  await writeFileDurable(walIndexEntry(ctx.stateDir, info.name), JSON.stringify(info), 0o600)
 }
 
 export async function readIndexEntry(ctx: AppContext, name: string): Promise<WalSegmentInfo | undefined> {
-  const text = await fs.readFile(path.join(indexDir(ctx), `${name}.json`), 'utf8').catch(() => undefined)
+  const text = await fs.readFile(walIndexEntry(ctx.stateDir, name), 'utf8').catch(() => undefined)
   if (text === undefined) return undefined
   try {
     return JSON.parse(text) as WalSegmentInfo

@@ -103,6 +103,29 @@ export async function archiveCopy(src: string, destDir: string): Promise<Archive
   return { outcome: 'archived', sha256, bytes: data.length }
 }
 
+export class ArchivedFileMissing extends Error {}
+
+export class ArchivedFileChanged extends Error {
+  constructor(
+    readonly file: string,
+    readonly recordedSha256: string,
+    readonly actualSha256: string,
+  ) {
+    super(`${path.basename(file)} in the archive does not match the checksum recorded when it was archived`)
+  }
+}
+
+/** copy `src` out of an archive to `dest`, checking it against the sha256 in `indexEntry` when one was recorded */
+export async function archiveFetch(src: string, dest: string, indexEntry: string | undefined): Promise<void> {
+  if (!(await fs.stat(src).then(() => true, () => false))) throw new ArchivedFileMissing(src)
+  const recorded = indexEntry === undefined ? null : await fs.readFile(indexEntry, 'utf8').then((t) => (JSON.parse(t) as { sha256?: string | null }).sha256 ?? null, () => null)
+  if (recorded) {
+    const actual = await sha256File(src)
+    if (actual !== recorded) throw new ArchivedFileChanged(src, recorded, actual)
+  }
+  await fs.copyFile(src, dest)
+}
+
 export async function mkdirMode(dir: string, mode = 0o700): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode })
 }

@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { NotInstalledError, UsageError } from '../errors.js'
-import type { RunAs } from '../runner/execa-runner.js'
+
+/** an OS user children are spawned as */
+export interface RunAs {
+  readonly uid: number
+  readonly gid: number
+  readonly home: string
+  readonly user: string
+}
 
 export function lookupUser(name: string): RunAs {
   const passwd = readFileSync('/etc/passwd', 'utf8')

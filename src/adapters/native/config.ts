@@ -13,13 +13,13 @@ export interface NativeLayout {
   readonly backupsDir: string
 }
 
-export function nativeLayout(env: ToolEnv): NativeLayout {
+export function resolveSetup(env: ToolEnv): NativeLayout {
   if (!env.repoDir) throw new Error('native needs repo (managed mode only)')
   return { root: env.repoDir, walDir: path.join(env.repoDir, 'wal'), backupsDir: path.join(env.repoDir, 'backups') }
 }
 
 export function backupDir(env: ToolEnv, id: string): string {
-  return path.join(nativeLayout(env).backupsDir, id)
+  return path.join(resolveSetup(env).backupsDir, id)
 }
 
 export const RECORD_FILE = 'pitrctl-backup.json'

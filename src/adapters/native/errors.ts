@@ -13,7 +13,7 @@ const PATTERNS: readonly [RegExp, ToolFailureKind][] = [
   [/checksum mismatch|could not parse|is present on disk but not in the manifest|is present in the manifest but not on disk/i, 'corrupt'],
 ]
 
-export function classifyNativeFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
   const lines = result.stderr.trim().split('\n').filter(Boolean)
   const kind: ToolFailureKind = result.spawnError === 'program not found'
     ? 'not-installed'

@@ -4,9 +4,9 @@
  * app-pgverifybackup.html. Tested with PostgreSQL 15.18 (Debian).
  */
 import type { Adapter } from '../adapter.js'
-import { classifyNativeFailure } from './errors.js'
-import { planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readNativeCatalog, readNativeVerify } from './read.js'
+import { classifyFailure } from './errors.js'
+import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
+import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const nativeAdapter: Adapter = {
   id: 'native',
@@ -18,19 +18,18 @@ export const nativeAdapter: Adapter = {
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,
-  readVersion: (r) => /\(PostgreSQL\) (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim(),
-  unsupportedReason: (version, pgMajor) => {
-    const major = Number.parseInt(version, 10)
-    return Number.isFinite(major) && major < pgMajor ? `pg_basebackup ${version} is older than the server (PostgreSQL ${pgMajor}): set bin-dir` : undefined
-  },
+  readVersion,
+  unsupportedReason,
   planSetup,
   planCheck,
   planWalPush,
   planWalGet,
   planBackup,
-  readCatalog: readNativeCatalog,
-  planVerify: (env, backup) => planVerify(env, backup.id),
-  readVerify: (_env, _backup, outputs) => readNativeVerify(outputs.get('verifybackup')),
+  planArchiveRefresh,
+  readArchiveRefresh,
+  readCatalog,
+  planVerify,
+  readVerify,
   planRestore,
-  classifyFailure: classifyNativeFailure,
+  classifyFailure,
 }

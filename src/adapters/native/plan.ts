@@ -6,8 +6,10 @@
 import path from 'node:path'
 import { execStep, plan, type ExecStep, type Plan } from '../../model/plan.js'
 import { buildWalCommand } from '../../model/recovery-settings.js'
-import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
-import { RECORD_FILE, backupDir, nativeBackupId, nativeLayout, renderRecord } from './config.js'
+import type { Backup } from '../../model/catalog.js'
+import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv, WalNeeded } from '../adapter.js'
+import { walIndexEntry } from '../../config/paths.js'
+import { RECORD_FILE, backupDir, nativeBackupId, renderRecord, resolveSetup } from './config.js'
 
 function bin(env: ToolEnv, program: string): string {
   return path.join(env.pg.binDir, program)
@@ -18,7 +20,7 @@ export function planVersion(env: ToolEnv): ExecStep {
 }
 
 export function planSetup(env: ToolEnv): Plan {
-  const l = nativeLayout(env)
+  const l = resolveSetup(env)
   return plan(
     'native: create the repository',
     [l.root, l.walDir, l.backupsDir].map((p, i) => ({ kind: 'mkdir' as const, id: `mkdir-${i}`, title: `create ${p}`, path: p, mode: 0o700 })),
@@ -30,13 +32,13 @@ export function planCheck(env: ToolEnv): Plan {
 }
 
 export function planWalPush(env: ToolEnv, walPath: string): Plan {
-  const l = nativeLayout(env)
+  const l = resolveSetup(env)
   return plan(`native: archive ${path.basename(walPath)}`, { kind: 'archive-copy', id: 'archive', title: `archive ${path.basename(walPath)}`, src: walPath, destDir: l.walDir })
 }
 
 export function planWalGet(env: ToolEnv, walName: string, destPath: string): Plan {
-  const src = path.join(nativeLayout(env).walDir, walName)
-  return plan(`native: fetch ${walName}`, execStep('wal-get', `fetch ${walName}`, ['cp', '--', src, destPath], { mutates: false }))
+  const src = path.join(resolveSetup(env).walDir, walName)
+  return plan(`native: fetch ${walName}`, { kind: 'archive-fetch', id: 'wal-get', title: `fetch ${walName}`, src, dest: destPath, indexEntry: walIndexEntry(env.stateDir, walName) })
 }
 
 export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
@@ -72,10 +74,22 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   )
 }
 
-export function planVerify(env: ToolEnv, backupId: string): Plan {
-  const data = path.join(backupDir(env, backupId), 'data')
+export function planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan {
+  const data = path.join(backupDir(env, backup.id), 'data')
   // Exit 1 means "found a problem": readVerify reads it, so it is not a failed step.
-  return plan(`native: verify ${backupId}`, execStep('verifybackup', `pg_verifybackup ${backupId}`, [bin(env, 'pg_verifybackup'), data], { mutates: false, okExitCodes: [0, 1] }))
+  const verify = execStep('verifybackup', `pg_verifybackup ${backup.id}`, [bin(env, 'pg_verifybackup'), data], { mutates: false, okExitCodes: [0, 1] })
+  // native keeps plain files: each archived segment the backup needs is re-hashed against the
+  // sha256 its wal-push recorded (sha256sum exits 1 on a mismatch or a missing file: read, not failed).
+  const recorded = wal.filter((w) => w.sha256 !== null)
+  if (recorded.length === 0) return plan(`native: verify ${backup.id}`, verify)
+  const walDir = resolveSetup(env).walDir
+  const list = path.join(env.stateDir, 'verify', `${backup.id}.sha256`)
+  return plan(
+    `native: verify ${backup.id}`,
+    verify,
+    { kind: 'write-file', id: 'checksum-list', title: 'archive-time checksums of the WAL it needs', path: list, content: recorded.map((w) => `${w.sha256}  ${path.join(walDir, w.name)}\n`).join(''), mode: 0o600 },
+    execStep('wal-checksums', 'sha256sum --check of the archived WAL', ['sha256sum', '--check', '--strict', list], { mutates: false, okExitCodes: [0, 1] }),
+  )
 }
 
 export function nativeRestoreCommand(env: ToolEnv): string {
@@ -93,4 +107,9 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
     restoreCommand: nativeRestoreCommand(env),
     recoveryFiles: [],
   }
+}
+
+/** nothing lags behind: wal-push writes straight into the archive */
+export function planArchiveRefresh(_env: ToolEnv): Plan | undefined {
+  return undefined
 }

@@ -11,9 +11,9 @@ import { parseConfLines } from '../../model/recovery-settings.js'
 import { resolveWallClock } from '../../model/time.js'
 import { backupHistoryName, parseBackupHistory } from '../../model/backup-history.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
-import type { ProcessResult } from '../../runner/runner.js'
+import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { RECORD_FILE, nativeLayout, type NativeBackupRecord } from './config.js'
+import { RECORD_FILE, resolveSetup, type NativeBackupRecord } from './config.js'
 
 export interface BackupLabel {
   readonly startLsn: string
@@ -81,8 +81,8 @@ export function parseSystemId(controldata: string): string | null {
   return /^Database system identifier:\s+(\d+)$/m.exec(controldata)?.[1] ?? null
 }
 
-export async function readNativeCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
-  const l = nativeLayout(env)
+export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
+  const l = resolveSetup(env)
   const walNames = await io.listDir(l.walDir)
   const backups: Backup[] = []
   for (const id of (await io.listDir(l.backupsDir)).sort()) {
@@ -92,6 +92,9 @@ export async function readNativeCatalog(env: ToolEnv, io: CatalogIO): Promise<Ca
     const record = JSON.parse(recordText) as NativeBackupRecord
     backups.push(await readOneBackup(env, io, dir, record, walNames))
   }
+  // A backup still marked running while no pitrctl holds the cluster's lock was interrupted: never usable.
+  if (backups.some((b) => b.status === 'running') && !(await io.lockHeld()))
+    for (const [i, b] of backups.entries()) if (b.status === 'running') backups[i] = { ...b, status: 'error' }
   return { backups, walFiles: walNames.filter((n) => walFileKind(n) === 'segment' || walFileKind(n) === 'history') }
 }
 
@@ -115,7 +118,7 @@ async function readOneBackup(env: ToolEnv, io: CatalogIO, dir: string, record: N
   const logTz = conf.get('log_timezone')
   const startLsn = parseLsn(label.startLsn)!
   const historyName = backupHistoryName(label.startWal, Number(startLsn % BigInt(DEFAULT_SEGMENT_BYTES)))
-  const parsed = walNames.includes(historyName) ? parseBackupHistory((await io.readFile(path.join(nativeLayout(env).walDir, historyName))) ?? '') : undefined
+  const parsed = walNames.includes(historyName) ? parseBackupHistory((await io.readFile(path.join(resolveSetup(env).walDir, historyName))) ?? '') : undefined
   // a history without its stop time is of no use for choosing by time: as if not archived yet
   const history = parsed?.stopTime ? { stopLsn: parsed.stopLsn, stopTime: parsed.stopTime } : undefined
   const controldata = await io.run(execStep('controldata', 'pg_controldata', [path.join(env.pg.binDir, 'pg_controldata'), data], { mutates: false }))
@@ -140,9 +143,37 @@ async function readOneBackup(env: ToolEnv, io: CatalogIO, dir: string, record: N
 }
 
 /** pg_verifybackup exits 1 on a problem and prints `pg_verifybackup: error: …` lines */
-export function readNativeVerify(result: ProcessResult | undefined): VerifyCheck[] {
-  if (!result) return [{ name: 'pg_verifybackup', ok: false, detail: 'did not run' }]
+export function readVerifybackup(result: ProcessResult | undefined): VerifyCheck {
+  if (!result) return { name: 'pg_verifybackup', ok: false, detail: 'did not run' }
   const ok = result.exitCode === 0 && /backup successfully verified/.test(result.stdout)
   const errors = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /error:/.test(l)).map((l) => l.replace(/^pg_verifybackup: error: /, ''))
-  return [{ name: 'pg_verifybackup (files and WAL inside the backup)', ok, detail: ok ? 'backup successfully verified' : errors.slice(0, 5).join('; ') || `exit code ${result.exitCode}` }]
+  return { name: 'pg_verifybackup (files and WAL inside the backup)', ok, detail: ok ? 'backup successfully verified' : errors.slice(0, 5).join('; ') || `exit code ${result.exitCode}` }
+}
+
+/** `sha256sum --check` prints `FILE: OK`, `FILE: FAILED` or `FILE: FAILED open or read` per line */
+export function readChecksums(result: ProcessResult): VerifyCheck {
+  const lines = result.stdout.split('\n').filter(Boolean)
+  const okCount = lines.filter((l) => l.endsWith(': OK')).length
+  const bad = lines.filter((l) => /: FAILED/.test(l)).map((l) => path.basename(l.replace(/: FAILED.*$/, '')))
+  const ok = result.exitCode === 0 && bad.length === 0
+  return { name: 'archived WAL checksums', ok, detail: ok ? `${okCount} segment(s) match their archive-time sha256` : `changed since archived: ${bad.join(', ') || `sha256sum exit code ${result.exitCode}`}` }
+}
+
+export function readVerify(_env: ToolEnv, _backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const sums = outputs.get('wal-checksums')
+  return [readVerifybackup(outputs.get('verifybackup')), ...(sums ? [readChecksums(sums)] : [])]
+}
+
+export function readVersion(r: ProcessResult): string {
+  return /\(PostgreSQL\) (\S+)/.exec(r.stdout)?.[1] ?? r.stdout.trim()
+}
+
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  const major = Number.parseInt(version, 10)
+  return Number.isFinite(major) && major < pgMajor ? `pg_basebackup ${version} is older than the server (PostgreSQL ${pgMajor}): set bin-dir` : undefined
+}
+
+/** nothing lags: wal-push writes straight into the archive */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
 }

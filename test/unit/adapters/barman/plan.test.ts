@@ -232,7 +232,7 @@ describe('planRestore', () => {
 
 describe('planVerify', () => {
   it('check-backup, its verdict through show-backup, verify-backup and check; findings are not failed steps', () => {
-    const steps = execs(barmanAdapter.planVerify(labEnv(), BACKUP))
+    const steps = execs(barmanAdapter.planVerify(labEnv(), BACKUP, []))
     expect(steps.map((s) => [s.id, s.argv.slice(3).join(' '), s.okExitCodes ?? [0], s.mutates])).toEqual([
       ['check-backup', 'check-backup pg1 20261121T095858', [0, 1], true],
       ['show-backup', '-f json show-backup pg1 20261121T095858', [0], false],

@@ -125,6 +125,7 @@ describe('readCatalog', () => {
     const id = '20261121T100836'
     const calls: string[][] = []
     const io: CatalogIO = {
+      lockHeld: async () => false,
       async run(step) {
         calls.push([...step.argv])
         expect(step.mutates).toBe(false)

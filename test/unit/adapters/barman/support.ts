@@ -69,6 +69,7 @@ export function snapshotIO(answers: Record<string, ProcessResult>, overrides: { 
   const found = readFileSync(path.join(snap, 'find.txt'), 'utf8').split('\n').filter(Boolean)
   const calls: string[][] = []
   const io: CatalogIO = {
+    lockHeld: async () => false,
     async run(step: ExecStep) {
       calls.push([...step.argv])
       if (step.mutates) throw new Error(`readCatalog ran a mutating step: ${step.argv.join(' ')}`)

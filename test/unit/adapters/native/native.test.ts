@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { CatalogIO, ToolEnv } from '../../../../src/adapters/adapter.js'
-import { classifyNativeFailure } from '../../../../src/adapters/native/errors.js'
+import { classifyFailure } from '../../../../src/adapters/native/errors.js'
 import { nativeAdapter } from '../../../../src/adapters/native/index.js'
-import { parseBackupLabel, parseManifest, pgLabelTimeToIso, readNativeVerify } from '../../../../src/adapters/native/read.js'
+import { parseBackupLabel, parseManifest, pgLabelTimeToIso, readChecksums, readVerifybackup } from '../../../../src/adapters/native/read.js'
 import { parseBackupHistory } from '../../../../src/model/backup-history.js'
 import { parseRecoveryTarget } from '../../../../src/model/recovery-target.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
+import type { Backup } from '../../../../src/model/catalog.js'
 
 const FIX = 'test/fixtures/native/15.20'
 const read = (p: string) => readFileSync(path.join(FIX, p), 'utf8')
@@ -75,6 +76,7 @@ describe('native reads (recorded from PostgreSQL 15.20)', () => {
       '/r/native/backups/20261121T999999Z/pitrctl-backup.json': JSON.stringify({ id: '20261121T999999Z', status: 'running', type: 'full', label: null, startedAt: '2026-11-21T11:00:00.000Z' }),
     }
     const io: CatalogIO = {
+      lockHeld: async () => true,
       run: async () => result('controldata'),
       readFile: async (p) => files[p],
       listDir: async (p) => (p === '/r/native/backups' ? ['20261121T100626Z', '20261121T999999Z'] : p === '/r/native/wal' ? ['000000010000000000000005', '000000010000000000000005.00000028.backup', '00000002.history'] : []),
@@ -87,12 +89,27 @@ describe('native reads (recorded from PostgreSQL 15.20)', () => {
       size: cat.backups[0]!.size, storedSize: cat.backups[0]!.size, parent: null, pgVersion: '15', systemId: '7710563993399461322', label: null,
     })
     expect(cat.backups[1]).toMatchObject({ id: '20261121T999999Z', status: 'running', stopLsn: null })
+    // no pitrctl holds the lock: a backup still marked running was interrupted
+    const after = await nativeAdapter.readCatalog(env, { ...io, lockHeld: async () => false })
+    expect(after.backups.map((b) => b.status)).toEqual(['ok', 'error'])
   })
 
   it('pg_verifybackup: the verdict from its output', () => {
-    expect(readNativeVerify(result('verify-ok'))).toEqual([{ name: 'pg_verifybackup (files and WAL inside the backup)', ok: true, detail: 'backup successfully verified' }])
-    const bad = readNativeVerify(result('verify-corrupt'))
-    expect(bad[0]).toMatchObject({ ok: false, detail: 'checksum mismatch for file "PG_VERSION"' })
+    expect(readVerifybackup(result('verify-ok'))).toEqual({ name: 'pg_verifybackup (files and WAL inside the backup)', ok: true, detail: 'backup successfully verified' })
+    expect(readVerifybackup(result('verify-corrupt'))).toMatchObject({ ok: false, detail: 'checksum mismatch for file "PG_VERSION"' })
+  })
+
+  it('archived WAL checksums: sha256sum --check names what changed or went missing', () => {
+    expect(readChecksums(result('wal-checksums-ok'))).toEqual({ name: 'archived WAL checksums', ok: true, detail: '3 segment(s) match their archive-time sha256' })
+    expect(readChecksums(result('wal-checksums-bad'))).toEqual({ name: 'archived WAL checksums', ok: false, detail: 'changed since archived: 000000010000000000000005, 000000010000000000000006' })
+  })
+
+  it('verify plans sha256sum only over segments whose checksum was recorded', () => {
+    const b = { id: '20261121T100626Z' } as Backup
+    expect(nativeAdapter.planVerify(env, b, [{ name: '000000010000000000000005', sha256: null }]).steps.map((s) => s.id)).toEqual(['verifybackup'])
+    const p = nativeAdapter.planVerify(env, b, [{ name: '000000010000000000000005', sha256: 'ab' }, { name: '000000010000000000000006', sha256: null }])
+    expect(p.steps.map((s) => s.id)).toEqual(['verifybackup', 'checksum-list', 'wal-checksums'])
+    expect(p.steps[1]).toMatchObject({ kind: 'write-file', content: 'ab  /r/native/wal/000000010000000000000005\n', mode: 0o600 })
   })
 
   it.each([
@@ -101,7 +118,7 @@ describe('native reads (recorded from PostgreSQL 15.20)', () => {
     ["cp: cannot stat '/r/native/wal/00000003.history': No such file or directory", 'backup-not-found'],
     ['something else', 'unknown'],
   ])('classifies %s', (stderr, kind) => {
-    const f = classifyNativeFailure({ kind: 'exec', id: 'x', title: 'pg_basebackup', argv: ['pg_basebackup'], mutates: true }, { argv: ['pg_basebackup'], exitCode: 1, signal: undefined, stdout: '', stderr, durationMs: 1, timedOut: false, ok: false })
+    const f = classifyFailure({ kind: 'exec', id: 'x', title: 'pg_basebackup', argv: ['pg_basebackup'], mutates: true }, { argv: ['pg_basebackup'], exitCode: 1, signal: undefined, stdout: '', stderr, durationMs: 1, timedOut: false, ok: false })
     expect(f.kind).toBe(kind)
   })
 })

@@ -197,7 +197,7 @@ describe('planBackup', () => {
 
 describe('planVerify', () => {
   it('validates the one backup, then reads its status back', () => {
-    const p = a.planVerify(labEnv(), FULL)
+    const p = a.planVerify(labEnv(), FULL, [])
     expect(execs(p).map((s) => [s.id, s.argv, s.mutates])).toEqual([
       ['validate', [BIN, 'validate', '-B', B, '2026-11-21 10:00:20'], true],
       ['show-backup', [BIN, 'show', '-B', B, '2026-11-21 10:00:20'], false],

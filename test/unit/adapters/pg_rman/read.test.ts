@@ -172,6 +172,7 @@ function labIO(over: { files?: Record<string, string | undefined>; shows?: Recor
   const arclog = fixtureFile('backup-full-tli2', 'arclog-listing-after').split('\n').map((l) => l.split(/\s+/)[8]).filter((n): n is string => !!n && n !== '.' && n !== '..')
   const ran: ExecStep[] = []
   const io: CatalogIO = {
+    lockHeld: async () => false,
     async run(step) {
       ran.push(step)
       expect(step.mutates).toBe(false)

@@ -196,7 +196,7 @@ describe('commands (argv as recorded in the lab)', () => {
   })
 
   it('verify prints every backup (--verbose) and cannot be narrowed to one in 2.45', () => {
-    const p = a.planVerify(env, {} as Backup)
+    const p = a.planVerify(env, {} as Backup, [])
     expect(argvOf(p, 'verify')).toEqual(recorded('verify-ok').argv)
     expect(argvOf(p, 'verify').some((w) => w.startsWith('--set'))).toBe(false)
   })

@@ -218,6 +218,7 @@ function fakeIo(opts: { listing?: Record<string, string[]>; info?: ProcessResult
   const ran: string[] = []
   return {
     ran,
+    lockHeld: async () => false,
     async run(step: ExecStep) {
       ran.push(step.id)
       if (step.id === 'info') return opts.info ?? recorded('info-json').result

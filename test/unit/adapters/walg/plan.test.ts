@@ -141,7 +141,7 @@ describe('planSetup', () => {
       walgAdapter.planWalPush(env, '/tmp/walg-lab/data/pg_wal/000000010000000000000001'),
       walgAdapter.planWalGet(env, '000000010000000000000001', '/tmp/x/000000010000000000000001'),
       walgAdapter.planBackup(env, { type: 'incr', label: 'l' }),
-      walgAdapter.planVerify(env, backup('base_000000010000000000000004')),
+      walgAdapter.planVerify(env, backup('base_000000010000000000000004'), []),
       walgAdapter.planRestore(env, restoreReq('base_000000010000000000000004')),
     ]
     const text = JSON.stringify(plans.flatMap((p) => execs(p).map((s) => [s.argv, s.env ?? {}])))
@@ -216,7 +216,7 @@ describe('commands as recorded', () => {
   })
 
   it('verify: wal-verify from the backup on, read-only', () => {
-    const s = only(walgAdapter.planVerify(labEnv(), backup('base_000000010000000000000006_D_000000010000000000000004')))
+    const s = only(walgAdapter.planVerify(labEnv(), backup('base_000000010000000000000006_D_000000010000000000000004'), []))
     expect(s.argv).toEqual(recordedArgs('wal-verify-backup-ok'))
     expect(s.id).toBe('wal-verify')
     expect(s.mutates).toBe(false)

@@ -172,6 +172,7 @@ describe('readCatalog', () => {
     const ran: ExecStep[] = []
     const outputs: Record<string, ProcessResult> = { 'backup-list': recorded('backup-list-detail').result, 'wal-list': recorded('st-ls-wal').result }
     const io: CatalogIO = {
+      lockHeld: async () => false,
       run: async (step) => {
         ran.push(step)
         return outputs[step.id]!
