@@ -5,6 +5,7 @@
  * https://github.com/EnterpriseDB/barman (tag release/3.4.0). Tested with Barman 3.4.0
  * (Debian bookworm) against PostgreSQL 15.20; fixtures in test/fixtures/barman/3.4.0.
  */
+import { versionAtLeast } from '../../model/version.js'
 import type { Adapter } from '../adapter.js'
 import { classifyBarmanFailure } from './errors.js'
 import { planArchiveWal, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -12,17 +13,6 @@ import { readArchiveWalProblems, readBarmanCatalog, readBarmanVerify, readBarman
 
 export { planArchiveWal } from './plan.js'
 export { readArchiveWalProblems } from './read.js'
-
-/** `3.4.0` → [3, 4, 0]; unknown parts are 0 */
-function versionParts(version: string): [number, number, number] {
-  const [a, b, c] = version.split('.').map((p) => Number.parseInt(p, 10))
-  return [a || 0, b || 0, c || 0]
-}
-
-function atLeast(v: readonly number[], min: readonly number[]): boolean {
-  for (let i = 0; i < min.length; i++) if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i]!
-  return true
-}
 
 /**
  * From the release notes and source: the documented minimum is PostgreSQL 10 up to 3.5.x and 11
@@ -32,11 +22,10 @@ function atLeast(v: readonly number[], min: readonly number[]): boolean {
  * (barman#1041), and pitrctl waits that way.
  */
 export function barmanUnsupportedReason(version: string, pgMajor: number): string | undefined {
-  const v = versionParts(version)
-  const min = atLeast(v, [3, 6]) ? 11 : 10
+  const min = versionAtLeast(version, '3.6') ? 11 : 10
   if (pgMajor < min) return `Barman ${version} supports PostgreSQL ${min} and later`
-  if (!atLeast(v, [3, 9]) && pgMajor >= 16) return `Barman ${version} was released before PostgreSQL 16 and is not known to work with it: use Barman 3.9 or later`
-  if (!atLeast(v, [3, 15]) && pgMajor >= 17) return `Barman ${version}'s backup --wait can hang on PostgreSQL 17 and later (fixed in 3.15.0): use Barman 3.15 or later`
+  if (!versionAtLeast(version, '3.9') && pgMajor >= 16) return `Barman ${version} was released before PostgreSQL 16 and is not known to work with it: use Barman 3.9 or later`
+  if (!versionAtLeast(version, '3.15') && pgMajor >= 17) return `Barman ${version}'s backup --wait can hang on PostgreSQL 17 and later (fixed in 3.15.0): use Barman 3.15 or later`
   return undefined
 }
 

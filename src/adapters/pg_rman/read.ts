@@ -8,6 +8,7 @@ import path from 'node:path'
 import { ConfigError, ToolError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, parseLsn, type Lsn } from '../../model/lsn.js'
+import { versionAtLeast } from '../../model/version.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
@@ -22,10 +23,8 @@ export function parseVersion(result: ProcessResult): string {
 
 /** pg_rman_recovery.conf and --recovery-target-action exist from 1.3.13 (docs/index.html) */
 export function unsupportedReason(version: string, pgMajor: number): string | undefined {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version)
-  if (!m) return `cannot read the pg_rman version from ${JSON.stringify(version)}`
-  const n = Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3] ?? 0)
-  if (pgMajor >= 12 && n < 10313) return `pg_rman ${version} predates pg_rman_recovery.conf and --recovery-target-action (1.3.13) that PostgreSQL ${pgMajor} restores need`
+  if (!/^\d+\.\d+(?:\.\d+)?$/.test(version)) return `cannot read the pg_rman version from ${JSON.stringify(version)}`
+  if (pgMajor >= 12 && !versionAtLeast(version, '1.3.13')) return `pg_rman ${version} predates pg_rman_recovery.conf and --recovery-target-action (1.3.13) that PostgreSQL ${pgMajor} restores need`
   return undefined
 }
 

@@ -3,6 +3,7 @@
  * Tested with pgBackRest 2.45 (Debian bookworm) against PostgreSQL 15.20; the quirks it relies on
  * are read in the release/2.45 source and recorded in test/fixtures/pgbackrest/2.45/.
  */
+import { versionAtLeast } from '../../model/version.js'
 import type { Adapter, RestoreRequest, ToolEnv } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { PGBACKREST, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -21,20 +22,10 @@ const PG_MAX_BY_RELEASE: readonly (readonly [string, number])[] = [
 ]
 
 export function unsupportedReason(version: string, pgMajor: number): string | undefined {
-  const max = PG_MAX_BY_RELEASE.find(([since]) => compareVersions(version, since) >= 0)![1]
+  const max = PG_MAX_BY_RELEASE.find(([since]) => versionAtLeast(version, since))![1]
   if (pgMajor <= max) return undefined
   const need = [...PG_MAX_BY_RELEASE].reverse().find(([, m]) => m >= pgMajor)
   return `pgBackRest ${version} supports PostgreSQL up to ${max}${need ? `; PostgreSQL ${pgMajor} needs pgBackRest ${need[0]} or later` : ''}`
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map((x) => Number.parseInt(x, 10) || 0)
-  const pb = b.split('.').map((x) => Number.parseInt(x, 10) || 0)
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0)
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 export const pgbackrestAdapter: Adapter = {
