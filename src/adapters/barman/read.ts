@@ -5,6 +5,7 @@
  * differ between 3.4 and 3.11+ (backup_type added, sizes renamed): only fields both have are read.
  */
 import path from 'node:path'
+import { ToolOutputError } from '../../errors.js'
 import { sortBackups, type Backup, type BackupStatus, type BackupType } from '../../model/catalog.js'
 import { backupHistoryName as historyFileName, parseBackupHistory, type BackupHistory } from '../../model/backup-history.js'
 import { normalizeLsn } from '../../model/lsn.js'
@@ -33,8 +34,13 @@ export interface ListedBackup {
 type Json = Record<string, unknown>
 
 function serverValue(stdout: string, server: string): unknown {
-  const doc = parseJsonLossless(stdout) as Json
-  return doc[server]
+  let doc: Json
+  try {
+    doc = parseJsonLossless(stdout) as Json
+  } catch {
+    throw new ToolOutputError('barman', `printed no JSON for server ${server}: ${JSON.stringify(stdout.trim().slice(0, 80))}`)
+  }
+  return doc?.[server]
 }
 
 function str(v: unknown): string | null {
@@ -44,7 +50,7 @@ function str(v: unknown): string | null {
 /** `{"<server>": [{backup_id, status, backup_name?, backup_type? (3.11+), …}]}`, newest first */
 export function parseListBackups(stdout: string, server: string): ListedBackup[] {
   const list = serverValue(stdout, server)
-  if (!Array.isArray(list)) throw new Error(`barman list-backups printed no list for server ${server}`)
+  if (!Array.isArray(list)) throw new ToolOutputError('barman', `list-backups printed no list for server ${server}`)
   return list.map((e: Json) => ({ id: String(e.backup_id), status: String(e.status), name: str(e.backup_name), backupType: str(e.backup_type) }))
 }
 
@@ -146,7 +152,7 @@ export function parseShowServers(stdout: string, server: string): BarmanDirs {
   const basebackups = str(s?.basebackups_directory)
   const wals = str(s?.wals_directory)
   const incoming = str(s?.incoming_wals_directory)
-  if (!basebackups || !wals || !incoming) throw new Error(`barman show-servers printed no directories for server ${server}`)
+  if (!basebackups || !wals || !incoming) throw new ToolOutputError('barman', `show-servers printed no directories for server ${server}`)
   return { basebackups, wals, incoming }
 }
 

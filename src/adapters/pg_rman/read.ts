@@ -5,7 +5,7 @@
  * pg_rman's process, read in the catalog's zone (config.ts).
  */
 import path from 'node:path'
-import { ConfigError, ToolError } from '../../errors.js'
+import { ConfigError, ToolError, ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, parseLsn, type Lsn } from '../../model/lsn.js'
 import { versionAtLeast } from '../../model/version.js'
@@ -52,7 +52,7 @@ export function parseShowList(stdout: string): ShowRow[] {
     if (line.trim() === '' || /^=+$/.test(line) || line.startsWith(' StartTime')) continue
     const m = ROW.exec(line.trimEnd())
     const rest = m?.[3]!.trim().split(/\s+/) ?? []
-    if (!m || rest.length < 3 || rest.length > 4) throw new Error(`unexpected line in pg_rman show: ${JSON.stringify(line)}`)
+    if (!m || rest.length < 3 || rest.length > 4) throw new ToolOutputError('pg_rman', `unexpected line in pg_rman show: ${JSON.stringify(line)}`)
     const [status, tli, size, mode] = [...rest].reverse() as [string, string, string, string | undefined]
     rows.push({ id: m[1]!, end: m[2]!, mode: mode ?? '', size, timeline: Number(tli), status })
   }
@@ -86,7 +86,7 @@ export function parseBackupInfo(text: string): BackupInfo {
     if (m) kv.set(m[1]!, m[2]!.replace(/^'(.*)'$/, '$1'))
   }
   const status = kv.get('STATUS')
-  if (status === undefined || !kv.has('START_TIME')) throw new Error(`not a pg_rman backup.ini: ${JSON.stringify(text.slice(0, 80))}`)
+  if (status === undefined || !kv.has('START_TIME')) throw new ToolOutputError('pg_rman', `not a pg_rman backup.ini: ${JSON.stringify(text.slice(0, 80))}`)
   const lsn = (k: string) => {
     const v = kv.get(k)
     const l = v === undefined ? undefined : parseLsn(v)

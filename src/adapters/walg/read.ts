@@ -3,6 +3,7 @@
  * `st ls`, `wal-verify --json` and `--version`. Shapes are those recorded from v3.0.9
  * (test/fixtures/walg/3.0.9/).
  */
+import { ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, lsnFromDecimal } from '../../model/lsn.js'
 import { parseSegmentName, segmentName, segmentOf, timelineOfWalName } from '../../model/wal-name.js'
@@ -17,7 +18,7 @@ import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
 /** `wal-g version v3.0.9\t3e49318\t2026.11.21_09:59:14\tPostgreSQL` (fixture version) → `3.0.9` */
 export function readVersion(result: ProcessResult): string {
   const m = /wal-g version v?(\S+)/.exec(result.stdout)
-  if (!m) throw new Error(`cannot read the WAL-G version from ${JSON.stringify(result.stdout.trim())}`)
+  if (!m) throw new ToolOutputError('walg', `cannot read the WAL-G version from ${JSON.stringify(result.stdout.trim())}`)
   return m[1]!
 }
 
@@ -46,8 +47,13 @@ interface ListEntry {
 const BACKUP_NAME = /^base_([0-9A-F]{24})(?:_D_([0-9A-F]{24}))?$/
 
 export function parseBackupList(stdout: string): Backup[] {
-  const all = parseJsonLossless(stdout)
-  if (!Array.isArray(all)) throw new Error('wal-g backup-list --detail --json did not print an array')
+  let all: unknown
+  try {
+    all = parseJsonLossless(stdout)
+  } catch {
+    throw new ToolOutputError('walg', `backup-list --detail --json printed no JSON: ${JSON.stringify(stdout.trim().slice(0, 80))}`)
+  }
+  if (!Array.isArray(all)) throw new ToolOutputError('walg', 'backup-list --detail --json did not print an array')
   const entries = all as ListEntry[]
   const byStartWal = new Map(entries.map((e) => [e.wal_file_name, e.backup_name]))
   const backups = entries.map((e) => toBackup(e, byStartWal))

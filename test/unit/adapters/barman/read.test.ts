@@ -13,6 +13,7 @@ import {
   parseShowServers,
   readBarmanVerify,
 } from '../../../../src/adapters/barman/read.js'
+import { ToolOutputError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { FIXTURES, LAB_SERVER_DIR, adoptedLabEnv, fixtureText, labEnv, recorded, snapshotIO } from './support.js'
@@ -226,5 +227,28 @@ describe('archive-wal output', () => {
 
   it('is quiet when all went well', () => {
     expect(readArchiveWalProblems(recorded('archive-wal-one'))).toEqual([])
+  })
+})
+
+/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
+function outputError(read: () => unknown): ToolOutputError {
+  try {
+    read()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ToolOutputError)
+    expect((e as ToolOutputError).exitCode).toBe(1)
+    return e as ToolOutputError
+  }
+  throw new Error('no error thrown')
+}
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it('list-backups: no JSON, or no list for the server', () => {
+    expect(outputError(() => parseListBackups(recorded('list-backups-text').stdout, 'pg1')).message).toMatch(/^barman: printed no JSON for server pg1/)
+    expect(outputError(() => parseListBackups(recorded('show-servers-json').stdout, 'pg1')).message).toBe('barman: list-backups printed no list for server pg1')
+  })
+
+  it('show-servers: no directories for the server', () => {
+    expect(outputError(() => parseShowServers(recorded('list-backups-json').stdout, 'pg1')).message).toBe('barman: show-servers printed no directories for server pg1')
   })
 })

@@ -4,7 +4,7 @@ import { microsToNaive, naiveToIso, pgRmanSetup, renderIni } from '../../../../s
 import { pgRmanAdapter as a } from '../../../../src/adapters/pg_rman/index.js'
 import { planShow } from '../../../../src/adapters/pg_rman/plan.js'
 import { parseBackupInfo, toBackup } from '../../../../src/adapters/pg_rman/read.js'
-import { ConfigError, UsageError } from '../../../../src/errors.js'
+import { ConfigError, ToolOutputError, UsageError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep, Plan } from '../../../../src/model/plan.js'
 import { parseRecoveryTarget } from '../../../../src/model/recovery-target.js'
@@ -103,6 +103,7 @@ describe('pg_rman times', () => {
     expect(naiveToIso('2026-11-21 19:00:20', 'Asia/Tokyo')).toBe('2026-11-21T10:00:20.000Z')
     expect(naiveToIso('1970-01-01 00:00:00', 'UTC')).toBeNull()
     expect(() => naiveToIso('2026-11-21 10:00:20+00', 'UTC')).toThrow('not a pg_rman time')
+    expect(() => naiveToIso('2026-11-21 10:00:20+00', 'UTC')).toThrow(ToolOutputError)
   })
 
   it('writes instants back as pg_rman would print them, rounded down to the second', () => {

@@ -12,7 +12,7 @@ import {
   toBackup,
   unsupportedReason,
 } from '../../../../src/adapters/pg_rman/read.js'
-import { ConfigError, ToolError } from '../../../../src/errors.js'
+import { ConfigError, ToolError, ToolOutputError } from '../../../../src/errors.js'
 import { isRestorable } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -61,6 +61,7 @@ describe('parseShowList', () => {
 
   it('refuses text it does not know rather than misreading it (fixture show-detail)', () => {
     expect(() => parseShowList(recorded('show-detail').stdout)).toThrow('unexpected line')
+    expect(() => parseShowList(recorded('show-detail').stdout)).toThrow(ToolOutputError)
   })
 })
 
@@ -90,6 +91,7 @@ describe('backup.ini / show DATE', () => {
 
   it('refuses what is not a backup.ini', () => {
     expect(() => parseBackupInfo(recorded('show-id-missing').stdout)).toThrow('not a pg_rman backup.ini')
+    expect(() => parseBackupInfo(recorded('show-id-missing').stdout)).toThrow(ToolOutputError)
   })
 
   it('keeps the 64-bit system identifier as text (fixture init)', () => {
@@ -305,5 +307,22 @@ describe('what pg_rman writes on restore (fixtures restore-full-newdir, restore-
       ].join('\n'),
     )
     expect(fixtureFile('restore-full-newdir', 'pg_rman_recovery.conf')).toContain("recovery_target_inclusive = 'on'\n")
+  })
+})
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it.each<[string, () => unknown, RegExp]>([
+    ['show: a line of another layout (show -a)', () => parseShowList(recorded('show-detail').stdout), /^pg_rman: unexpected line in pg_rman show/],
+    ['show DATE: not a backup.ini', () => parseBackupInfo(recorded('show-id-missing').stdout), /^pg_rman: not a pg_rman backup.ini/],
+  ])('%s', (_what, read, message) => {
+    let error: unknown
+    try {
+      read()
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ToolOutputError)
+    expect((error as ToolOutputError).exitCode).toBe(1)
+    expect((error as ToolOutputError).message).toMatch(message)
   })
 })
