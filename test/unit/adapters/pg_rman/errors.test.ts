@@ -55,12 +55,16 @@ describe('classifyFailure without a tool answer', () => {
   const base: ProcessResult = { argv: step.argv, exitCode: undefined, signal: undefined, stdout: '', stderr: '', durationMs: 1, timedOut: false, ok: false }
 
   it.each<[string, ProcessResult, ToolFailureKind, string]>([
-    ['not installed', { ...base, spawnError: 'program not found' }, 'not-installed', '/usr/lib/postgresql/15/bin/pg_rman: program not found'],
-    ['timed out', { ...base, timedOut: true, signal: 'SIGTERM' }, 'timeout', 'pg_rman backup -b full failed'],
-    ['killed', { ...base, signal: 'SIGKILL' }, 'unknown', 'pg_rman backup -b full failed'],
+    ['not installed', { ...base, spawnError: 'program not found' }, 'not-installed', 'cannot start /usr/lib/postgresql/15/bin/pg_rman: program not found'],
+    ['timed out', { ...base, timedOut: true, signal: 'SIGTERM' }, 'timeout', 'pg_rman backup -b full: no answer in time'],
+    ['killed', { ...base, signal: 'SIGKILL' }, 'unknown', 'pg_rman backup -b full: /usr/lib/postgresql/15/bin/pg_rman was killed by SIGKILL'],
+    // a killed process's stderr may end in anything: the signal decides, not a message
+    ['killed mid-message', { ...base, signal: 'SIGKILL', stderr: 'ERROR: could not lock backup catalog\n' }, 'unknown', 'was killed by SIGKILL'],
   ])('%s -> %s', (_why, result, kind, summary) => {
     const f = classifyPgRmanFailure(step, result)
     expect(f.kind).toBe(kind)
     expect(f.summary).toContain(summary)
+    expect(f.tool).toBe('pg_rman')
+    expect(f.argv).toEqual(step.argv)
   })
 })
