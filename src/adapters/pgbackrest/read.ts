@@ -6,7 +6,8 @@ import { ToolError, ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus, BackupType } from '../../model/catalog.js'
 import { formatLsn, parseLsn } from '../../model/lsn.js'
 import { HISTORY_NAME, SEGMENT_NAME, timelineOfWalName } from '../../model/wal-name.js'
-import type { ProcessResult } from '../../runner/runner.js'
+import { versionAtLeast } from '../../model/version.js'
+import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { managedPaths, resolveSetup } from './config.js'
@@ -311,6 +312,13 @@ function describeCounts(c: VerifyCounts | undefined): string {
   return parts.length ? ` (${parts.join(', ')})` : ''
 }
 
+/** the verdict of planVerify's one step */
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const result = outputs.get('verify')
+  if (result === undefined) return [{ name: 'pgBackRest verify', ok: false, detail: 'pgbackrest verify did not run' }]
+  return verifyChecks(result.stdout, backup.id)
+}
+
 /**
  * The checks for one backup. 2.45's verify checks every backup and every archived WAL file
  * against the checksums recorded when they were written; it does not look for gaps in the WAL
@@ -358,4 +366,31 @@ export function readVersion(result: ProcessResult): string {
   const m = /pgBackRest (\d+\.\d+(?:\.\d+)?(?:dev)?)/.exec(result.stdout)
   if (!m) throw new ToolOutputError('pgbackrest', `cannot read the pgBackRest version from ${JSON.stringify(result.stdout.trim())}`)
   return m[1]!
+}
+
+/**
+ * The newest PostgreSQL major each pgBackRest release reads (PG_VERSION_MAX in
+ * src/postgres/version.h at each release tag), newest release first.
+ */
+const PG_MAX_BY_RELEASE: readonly (readonly [string, number])[] = [
+  ['2.59', 19],
+  ['2.55', 18],
+  ['2.52', 17],
+  ['2.46', 16],
+  ['0', 15],
+]
+
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  const max = PG_MAX_BY_RELEASE.find(([since]) => versionAtLeast(version, since))![1]
+  if (pgMajor <= max) return undefined
+  const need = [...PG_MAX_BY_RELEASE].reverse().find(([, m]) => m >= pgMajor)
+  return `pgBackRest ${version} supports PostgreSQL up to ${max}${need ? `; PostgreSQL ${pgMajor} needs pgBackRest ${need[0]} or later` : ''}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// archive refresh
+
+/** pgBackRest archives each file as archive-push receives it: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
-import { pgbackrestAdapter, unsupportedReason } from '../../../../src/adapters/pgbackrest/index.js'
+import { pgbackrestAdapter } from '../../../../src/adapters/pgbackrest/index.js'
 import {
   InfoStanzaError,
   backupsFromInfo,
   currentArchiveIds,
   parseInfo,
   parseVerifyText,
+  unsupportedReason,
   verifyChecks,
   walNameOfRepoFile,
   walNamesFromRepoLs,
