@@ -7,7 +7,7 @@ import { ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, lsnFromDecimal } from '../../model/lsn.js'
 import { parseSegmentName, segmentName, segmentOf, timelineOfWalName } from '../../model/wal-name.js'
-import type { ProcessResult } from '../../runner/runner.js'
+import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
@@ -20,6 +20,19 @@ export function readVersion(result: ProcessResult): string {
   const m = /wal-g version v?(\S+)/.exec(result.stdout)
   if (!m) throw new ToolOutputError('walg', `cannot read the WAL-G version from ${JSON.stringify(result.stdout.trim())}`)
   return m[1]!
+}
+
+/**
+ * v3.0.9's integration tests run PostgreSQL 10 and 18 (docker-compose.yml pg10, pg18); its query
+ * builders know 9.0 and later (query_runner.go), but pitrctl only vouches for what was tested.
+ */
+const PG_TESTED_MIN = 10
+const PG_TESTED_MAX = 18
+
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  if (pgMajor > PG_TESTED_MAX) return `WAL-G ${version} is tested with PostgreSQL up to ${PG_TESTED_MAX}; PostgreSQL ${pgMajor} is newer`
+  if (pgMajor < PG_TESTED_MIN) return `WAL-G ${version} is tested with PostgreSQL ${PG_TESTED_MIN} and later`
+  return undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,6 +186,11 @@ export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogR
   return { backups: parseBackupList(list.stdout), walFiles: parseWalListing(wal.stdout) }
 }
 
+/** wal-push stores each file in the storage at once: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
+}
+
 // ---------------------------------------------------------------------------------------------
 // wal-verify integrity timeline --json
 
@@ -190,6 +208,13 @@ interface IntegrityRow {
 interface WalVerifyOutput {
   integrity?: { status: CheckStatus; details: IntegrityRow[] | null }
   timeline?: { status: CheckStatus; details: { current_timeline_id: number; highest_storage_timeline_id: number } }
+}
+
+/** the verdict of planVerify's one step */
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const result = outputs.get('wal-verify')
+  if (result === undefined) return [{ name: 'WAL-G wal-verify', ok: false, detail: 'wal-g wal-verify did not run' }]
+  return verifyChecks(result.stdout, backup)
 }
 
 /**
