@@ -57,7 +57,7 @@ const REFUSED_WHY: Readonly<Record<string, string>> = {
   'keep-arclog-days': 'pg_rman would delete WAL from the archive pitrctl keeps for every restore',
 }
 
-export function pgRmanSetup(env: ToolEnv): PgRmanSetup {
+export function resolveSetup(env: ToolEnv): PgRmanSetup {
   const opt = (k: string) => env.options[k]
   const extra = Object.keys(env.options).filter((k) => !(OWN_KEYS as readonly string[]).includes(k))
   if (env.mode === 'adopted') {

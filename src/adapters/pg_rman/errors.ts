@@ -42,7 +42,7 @@ function summarize(step: ExecStep, result: ProcessResult, lines: readonly string
 
 const TAIL_LINES = 8
 
-export function classifyPgRmanFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
   const { failure } = processFailure('pg_rman', step.argv[0], step, result, TAIL_LINES)
   if (failure) return failure
 

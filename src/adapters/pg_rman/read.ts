@@ -12,10 +12,10 @@ import { versionAtLeast } from '../../model/version.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { backupDir, naiveToIso, pgRmanSetup, type PgRmanSetup } from './config.js'
+import { backupDir, naiveToIso, resolveSetup, type PgRmanSetup } from './config.js'
 import { planShow } from './plan.js'
 
-export function parseVersion(result: ProcessResult): string {
+export function readVersion(result: ProcessResult): string {
   // `pg_rman 1.3.19` on stderr (fixture `version`)
   const text = `${result.stderr}\n${result.stdout}`
   return /pg_rman (\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? text.trim()
@@ -188,8 +188,8 @@ function notInitialized(s: PgRmanSetup): ToolError {
   })
 }
 
-export async function readPgRmanCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
-  const s = pgRmanSetup(env)
+export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
+  const s = resolveSetup(env)
   const sysidText = await io.readFile(path.join(s.backupPath, 'system_identifier'))
   if (sysidText === undefined) throw notInitialized(s)
   const systemId = parseSystemIdentifier(sysidText)
@@ -233,7 +233,8 @@ function incrementalParent(older: readonly Backup[], info: BackupInfo): string |
  * The verdict of planVerify: validate's own lines, then the status `show DATE` read back, which
  * is the only thing that tells (validate exits 0 on CORRUPT: fixture `validate-corrupt`).
  */
-export function readPgRmanVerify(backupId: string, outputs: StepOutputs): VerifyCheck[] {
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const backupId = backup.id
   const name = 'pg_rman validate (size and CRC of every file)'
   const validate = outputs.get('validate')
   const show = outputs.get('show-backup')
@@ -256,4 +257,9 @@ export function parseRestoredBackups(stderr: string): string[] {
   const taken: string[] = []
   for (const m of stderr.matchAll(/^INFO: restoring database files from the (?:full|incremental) mode backup "([^"]+)"$/gm)) taken.push(m[1]!)
   return taken
+}
+
+/** wal-push copies each file into ARCLOG_PATH, which is the archive: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
 }

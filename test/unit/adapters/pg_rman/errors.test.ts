@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyPgRmanFailure } from '../../../../src/adapters/pg_rman/errors.js'
+import { classifyFailure } from '../../../../src/adapters/pg_rman/errors.js'
 import type { ToolFailureKind } from '../../../../src/errors.js'
 import { execStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -27,7 +27,7 @@ describe('classifyFailure on recorded pg_rman 1.3.19 failures', () => {
   ])('%s (exit %i) -> %s', (name, exitCode, kind, summary) => {
     const r = recorded(name)
     expect(r.exitCode).toBe(exitCode)
-    const f = classifyPgRmanFailure(r.step, r.result)
+    const f = classifyFailure(r.step, r.result)
     expect(f.kind).toBe(kind)
     expect(f.summary).toContain(summary)
     expect(f.tool).toBe('pg_rman')
@@ -39,7 +39,7 @@ describe('classifyFailure on recorded pg_rman 1.3.19 failures', () => {
   it('the check step `test -f system_identifier` failing means no catalog (fixture check-not-initialized)', () => {
     const r = recorded('check-not-initialized', 'catalog')
     expect(r.stderr).toBe('')
-    const f = classifyPgRmanFailure(r.step, r.result)
+    const f = classifyFailure(r.step, r.result)
     expect(f.kind).toBe('not-initialized')
     expect(f.summary).toBe('check-not-initialized failed (exit 1)')
   })
@@ -61,7 +61,7 @@ describe('classifyFailure without a tool answer', () => {
     // a killed process's stderr may end in anything: the signal decides, not a message
     ['killed mid-message', { ...base, signal: 'SIGKILL', stderr: 'ERROR: could not lock backup catalog\n' }, 'unknown', 'was killed by SIGKILL'],
   ])('%s -> %s', (_why, result, kind, summary) => {
-    const f = classifyPgRmanFailure(step, result)
+    const f = classifyFailure(step, result)
     expect(f.kind).toBe(kind)
     expect(f.summary).toContain(summary)
     expect(f.tool).toBe('pg_rman')
