@@ -42,7 +42,7 @@ function jsonErrors(stdout: string): string[] {
 
 const TAIL_LINES = 8
 
-export function classifyBarmanFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
   const { failure } = processFailure('barman', step.argv[0], step, result, TAIL_LINES)
   if (failure) return failure
 
