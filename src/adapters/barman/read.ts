@@ -20,8 +20,8 @@ import { resolveSetup, type BarmanDirs } from './config.js'
 import { barmanArgv } from './plan.js'
 
 /** `3.4.0 Barman by EnterpriseDB (www.enterprisedb.com)` (fixture version) */
-export function readVersion(r: ProcessResult): string {
-  return /^(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout.trim())?.[1] ?? r.stdout.trim()
+export function readVersion(result: ProcessResult): string {
+  return /^(\d+\.\d+(?:\.\d+)?)/.exec(result.stdout.trim())?.[1] ?? result.stdout.trim()
 }
 
 /**
