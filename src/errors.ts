@@ -68,6 +68,14 @@ export class WalNotArchivedError extends AppError {
   }
 }
 
+/** a tool's output could not be read: the tool (or its version) printed something pitrctl does not know */
+export class ToolOutputError extends AppError {
+  readonly exitCode = EXIT.toolFailed
+  constructor(tool: string, what: string, hint = 'check the tool version (pitrctl check); pitrctl may not support it') {
+    super(`${tool}: ${what}`, { hint })
+  }
+}
+
 /** PostgreSQL itself misbehaved (query failed, server did not start) */
 export class PostgresError extends AppError {
   readonly exitCode = EXIT.toolFailed

@@ -65,22 +65,25 @@ const MANAGED_RESERVED = new Set([
   'archiver',
 ])
 
-export function isAdoptedBarman(env: ToolEnv): boolean {
+function isAdoptedBarman(env: ToolEnv): boolean {
   return env.mode === 'adopted'
 }
 
-export function barmanTarget(env: ToolEnv): BarmanTarget {
+/** what plans and reads need: the config file and server in both modes, Barman's whole layout in managed mode */
+export type BarmanSetup = ({ readonly mode: 'managed' } & ManagedLayout) | ({ readonly mode: 'adopted' } & BarmanTarget)
+
+export function resolveSetup(env: ToolEnv): BarmanSetup {
   if (isAdoptedBarman(env)) {
     const config = env.options.config
     const server = env.options.server
     if (!config) throw new ConfigError(env.configPath, env.cluster, 'barman.config', 'is required in adopted mode')
     if (!server) throw new ConfigError(env.configPath, env.cluster, 'barman.server', 'is required in adopted mode')
-    return { config, server }
+    return { mode: 'adopted', config, server }
   }
-  return managedLayout(env)
+  return { mode: 'managed', ...managedLayout(env) }
 }
 
-export function managedLayout(env: ToolEnv): ManagedLayout {
+function managedLayout(env: ToolEnv): ManagedLayout {
   if (!env.repoDir) throw new ConfigError(env.configPath, env.cluster, 'repo', 'is required for barman in managed mode')
   const server = checkServerName(env)
   const repo = env.repoDir

@@ -5,6 +5,7 @@
  */
 import type { ToolFailure, ToolFailureKind } from '../../errors.js'
 import type { ExecStep } from '../../model/plan.js'
+import { processFailure } from '../process-failure.js'
 import { parseJsonLossless } from '../../util/json.js'
 import type { ProcessResult } from '../../runner/runner.js'
 
@@ -39,21 +40,26 @@ function jsonErrors(stdout: string): string[] {
   }
 }
 
-export function classifyBarmanFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+const TAIL_LINES = 8
+
+export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+  const { failure } = processFailure('barman', step.argv[0], step, result, TAIL_LINES)
+  if (failure) return failure
+
   const stderrLines = result.stderr.trim().split('\n').filter(Boolean)
   const failedChecks = result.stdout.split('\n').filter((l) => /^\t.+: FAILED/.test(l)).map((l) => l.trim())
   const errors = [...stderrLines.filter((l) => l.startsWith('ERROR: ')).map((l) => l.slice(7).trim()), ...jsonErrors(result.stdout), ...failedChecks]
   const text = [...errors, ...stderrLines].join('\n')
   const match = PATTERNS.find(([re]) => re.test(text))
-  const kind: ToolFailureKind = result.spawnError === 'program not found' ? 'not-installed' : result.timedOut ? 'timeout' : (match?.[1] ?? 'unknown')
+  const kind: ToolFailureKind = match?.[1] ?? 'unknown'
   // The line that decided the kind says best what happened.
   const what = (match && errors.find((e) => match[0].test(e))) ?? errors[0] ?? stderrLines[stderrLines.length - 1]
   return {
     kind,
     tool: 'barman',
-    summary: result.spawnError ? `${step.argv[0]}: ${result.spawnError}` : `${step.title} failed${what ? `: ${what}` : ` (exit code ${result.exitCode})`}`,
+    summary: `${step.title} failed${what ? `: ${what}` : ` (exit code ${result.exitCode})`}`,
     exitCode: result.exitCode,
     argv: result.argv,
-    stderrTail: [...stderrLines, ...errors.filter((e) => !stderrLines.some((l) => l.includes(e)))].slice(-8),
+    stderrTail: [...stderrLines, ...errors.filter((e) => !stderrLines.some((l) => l.includes(e)))].slice(-TAIL_LINES),
   }
 }

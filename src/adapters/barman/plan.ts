@@ -5,19 +5,20 @@
  */
 import path from 'node:path'
 import { UsageError } from '../../errors.js'
+import type { Backup } from '../../model/catalog.js'
 import { formatLsn } from '../../model/lsn.js'
 import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model/plan.js'
 import { buildWalCommand, timelineSetting } from '../../model/recovery-settings.js'
 import { pgUtcFromMicros } from '../../model/time.js'
 import { walFileKind } from '../../model/wal-name.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
-import { barmanTarget, configHoldsSecrets, incomingDir, isAdoptedBarman, managedLayout, renderBarmanConf } from './config.js'
+import { configHoldsSecrets, incomingDir, renderBarmanConf, resolveSetup } from './config.js'
 
 /** seconds Barman waits for a backup's WAL to be archived before giving up (exit 1) */
 export const WAL_WAIT_SECONDS = 300
 
 export function barmanArgv(env: ToolEnv, ...args: string[]): [string, ...string[]] {
-  return ['barman', '-c', barmanTarget(env).config, ...args]
+  return ['barman', '-c', resolveSetup(env).config, ...args]
 }
 
 export function planVersion(_env: ToolEnv): ExecStep {
@@ -25,11 +26,8 @@ export function planVersion(_env: ToolEnv): ExecStep {
 }
 
 export function planSetup(env: ToolEnv): Plan {
-  if (isAdoptedBarman(env)) {
-    const t = barmanTarget(env)
-    return plan(`barman: adopted setup (${t.config}, server ${t.server}) is left as it is`)
-  }
-  const l = managedLayout(env)
+  const l = resolveSetup(env)
+  if (l.mode === 'adopted') return plan(`barman: adopted setup (${l.config}, server ${l.server}) is left as it is`)
   // Barman would create these itself with the process umask; made here 0700 first (rule 17),
   // and incoming/ must exist before the first wal-push.
   const dirs = [l.repo, l.home, l.serverDir, l.basebackups, l.incoming, l.wals, l.errors, l.streaming]
@@ -41,7 +39,7 @@ export function planSetup(env: ToolEnv): Plan {
 }
 
 export function planCheck(env: ToolEnv): Plan {
-  const { server } = barmanTarget(env)
+  const { server } = resolveSetup(env)
   // Exit 1 when any check fails, including `archiver errors` (a mismatched duplicate segment
   // moved to errors/, which archive-wal itself reports with exit 0: fixture archive-wal-duplicates).
   return plan(`barman: check server ${server}`, execStep('check', `barman check ${server}`, barmanArgv(env, 'check', server), { mutates: false }))
@@ -63,18 +61,18 @@ export function planWalPush(env: ToolEnv, walPath: string): Plan {
  * Move what wal-push left in incoming/ into Barman's catalog (wals/, xlog.db). Barman does this
  * only in `archive-wal` or `cron`; cron also applies retention policies and starts receive-wal
  * for every server, so pitrctl runs archive-wal alone. The service runs this before list, verify
- * and restore. Exit 0 even when a segment differs from the archived one (it is moved to errors/):
- * `readArchiveWalProblems` finds those lines.
+ * and restore (WAL waits in incoming/ until archive-wal moves it). Exit 0 even when a segment
+ * differs from the archived one (it is moved to errors/): `readArchiveRefresh` finds those lines.
  */
-export function planArchiveWal(env: ToolEnv): Plan {
-  const { server } = barmanTarget(env)
+export function planArchiveRefresh(env: ToolEnv): Plan | undefined {
+  const { server } = resolveSetup(env)
   return plan(`barman: archive incoming WAL of ${server}`, execStep('archive-wal', `barman archive-wal ${server}`, barmanArgv(env, 'archive-wal', server)))
 }
 
 /** a missing file exits 1 with `ERROR: WAL file '…' not found in server '…'` (fixture get-wal-missing) */
 export function planWalGet(env: ToolEnv, walName: string, destPath: string): Plan {
   if (!walFileKind(walName)) throw new UsageError(`${walName} is not a WAL file name`, { hint: 'a segment, .history, .backup or .partial file name' })
-  const { server } = barmanTarget(env)
+  const { server } = resolveSetup(env)
   return plan(
     `barman: fetch ${walName}`,
     execStep('wal-get', `barman get-wal ${walName}`, barmanArgv(env, 'get-wal', server, walName), { mutates: false, stdoutFile: destPath, timeoutMs: 120_000 }),
@@ -110,7 +108,7 @@ export function barmanLabelProblem(label: string): string | undefined {
 export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   if (req.type !== 'full')
     throw new UsageError(`Barman takes ${req.type} backups only with PostgreSQL 17 incremental backups (Barman 3.11+)`, { hint: 'use --type full with Barman' })
-  const { server } = barmanTarget(env)
+  const { server } = resolveSetup(env)
   const wait = String(WAL_WAIT_SECONDS)
   if (req.label === undefined)
     return plan(
@@ -132,8 +130,9 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
  * check-backup-missing-wal): the verdict is the status show-backup reports after it. Every
  * step that exits 1 on a finding is allowed to, so readVerify sees all of them.
  */
-export function planVerify(env: ToolEnv, backupId: string): Plan {
-  const { server } = barmanTarget(env)
+export function planVerify(env: ToolEnv, backup: Backup): Plan {
+  const backupId = backup.id
+  const { server } = resolveSetup(env)
   return plan(
     `barman: verify backup ${backupId}`,
     execStep('check-backup', `barman check-backup ${backupId}`, barmanArgv(env, 'check-backup', server, backupId), { okExitCodes: [0, 1] }),
@@ -150,7 +149,7 @@ export function planVerify(env: ToolEnv, backupId: string): Plan {
  * runs as the same user with the same config; `-P` as Barman's own (also serves .partial files).
  */
 export function barmanRestoreCommand(env: ToolEnv): string {
-  const { config, server } = barmanTarget(env)
+  const { config, server } = resolveSetup(env)
   return `${buildWalCommand(['barman', '-c', config, 'get-wal', '-P', server, { placeholder: '%f' }])} > %p`
 }
 
@@ -163,7 +162,7 @@ export function barmanRestoreCommand(env: ToolEnv): string {
  * `stop`, so pitrctl's own choice agrees).
  */
 export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
-  const { server } = barmanTarget(env)
+  const { server } = resolveSetup(env)
   const t = req.target
   const args: string[] = ['recover', '--get-wal']
   switch (t.kind) {

@@ -5,21 +5,38 @@
  * differ between 3.4 and 3.11+ (backup_type added, sizes renamed): only fields both have are read.
  */
 import path from 'node:path'
+import { ToolOutputError } from '../../errors.js'
 import { sortBackups, type Backup, type BackupStatus, type BackupType } from '../../model/catalog.js'
 import { backupHistoryName as historyFileName, parseBackupHistory, type BackupHistory } from '../../model/backup-history.js'
 import { normalizeLsn } from '../../model/lsn.js'
+import { versionAtLeast } from '../../model/version.js'
 import { execStep } from '../../model/plan.js'
 import { isoFromMicros, microsFromIso } from '../../model/time.js'
 import { timelineOfWalName, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { barmanTarget, isAdoptedBarman, managedLayout, type BarmanDirs } from './config.js'
+import { resolveSetup, type BarmanDirs } from './config.js'
 import { barmanArgv } from './plan.js'
 
 /** `3.4.0 Barman by EnterpriseDB (www.enterprisedb.com)` (fixture version) */
-export function readBarmanVersion(r: ProcessResult): string {
-  return /^(\d+\.\d+(?:\.\d+)?)/.exec(r.stdout.trim())?.[1] ?? r.stdout.trim()
+export function readVersion(result: ProcessResult): string {
+  return /^(\d+\.\d+(?:\.\d+)?)/.exec(result.stdout.trim())?.[1] ?? result.stdout.trim()
+}
+
+/**
+ * From the release notes and source: the documented minimum is PostgreSQL 10 up to 3.5.x and 11
+ * from 3.6.0 (PostgreSQL 10 dropped; code still says 9.6, postgres.py MINIMAL_VERSION). Releases
+ * before 3.9.0 (2023-10-03) predate PostgreSQL 16 (no release note claims it); before 3.15.0 `backup --wait` can hang on an
+ * idle PostgreSQL 17+ server, whose backup end WAL is the segment still being written
+ * (barman#1041), and pitrctl waits that way.
+ */
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  const min = versionAtLeast(version, '3.6') ? 11 : 10
+  if (pgMajor < min) return `Barman ${version} supports PostgreSQL ${min} and later`
+  if (!versionAtLeast(version, '3.9') && pgMajor >= 16) return `Barman ${version} was released before PostgreSQL 16 and is not known to work with it: use Barman 3.9 or later`
+  if (!versionAtLeast(version, '3.15') && pgMajor >= 17) return `Barman ${version}'s backup --wait can hang on PostgreSQL 17 and later (fixed in 3.15.0): use Barman 3.15 or later`
+  return undefined
 }
 
 export interface ListedBackup {
@@ -33,8 +50,13 @@ export interface ListedBackup {
 type Json = Record<string, unknown>
 
 function serverValue(stdout: string, server: string): unknown {
-  const doc = parseJsonLossless(stdout) as Json
-  return doc[server]
+  let doc: Json
+  try {
+    doc = parseJsonLossless(stdout) as Json
+  } catch {
+    throw new ToolOutputError('barman', `printed no JSON for server ${server}: ${JSON.stringify(stdout.trim().slice(0, 80))}`)
+  }
+  return doc?.[server]
 }
 
 function str(v: unknown): string | null {
@@ -44,7 +66,7 @@ function str(v: unknown): string | null {
 /** `{"<server>": [{backup_id, status, backup_name?, backup_type? (3.11+), …}]}`, newest first */
 export function parseListBackups(stdout: string, server: string): ListedBackup[] {
   const list = serverValue(stdout, server)
-  if (!Array.isArray(list)) throw new Error(`barman list-backups printed no list for server ${server}`)
+  if (!Array.isArray(list)) throw new ToolOutputError('barman', `list-backups printed no list for server ${server}`)
   return list.map((e: Json) => ({ id: String(e.backup_id), status: String(e.status), name: str(e.backup_name), backupType: str(e.backup_type) }))
 }
 
@@ -146,13 +168,14 @@ export function parseShowServers(stdout: string, server: string): BarmanDirs {
   const basebackups = str(s?.basebackups_directory)
   const wals = str(s?.wals_directory)
   const incoming = str(s?.incoming_wals_directory)
-  if (!basebackups || !wals || !incoming) throw new Error(`barman show-servers printed no directories for server ${server}`)
+  if (!basebackups || !wals || !incoming) throw new ToolOutputError('barman', `show-servers printed no directories for server ${server}`)
   return { basebackups, wals, incoming }
 }
 
 async function serverDirs(env: ToolEnv, io: CatalogIO): Promise<BarmanDirs> {
-  if (!isAdoptedBarman(env)) return managedLayout(env)
-  const { server } = barmanTarget(env)
+  const setup = resolveSetup(env)
+  if (setup.mode === 'managed') return setup
+  const { server } = setup
   const r = await io.run(execStep('show-servers', `barman show-servers ${server}`, barmanArgv(env, '-f', 'json', 'show-servers', server), { mutates: false }))
   return parseShowServers(r.stdout, server)
 }
@@ -180,13 +203,13 @@ async function readHistory(env: ToolEnv, io: CatalogIO, walsDir: string, byDir: 
   const parsed = parseBackupHistory((await io.readFile(path.join(walsDir, dir, name))) ?? '')
   if (parsed) return parsed
   // With `compression` set the file is stored compressed under the same name: let Barman read it.
-  const { server } = barmanTarget(env)
+  const { server } = resolveSetup(env)
   const r = await io.run(execStep('get-backup-history', `barman get-wal ${name}`, barmanArgv(env, 'get-wal', server, name), { mutates: false }))
   return parseBackupHistory(r.stdout)
 }
 
-export async function readBarmanCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
-  const { server } = barmanTarget(env)
+export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
+  const { server } = resolveSetup(env)
   const dirs = await serverDirs(env, io)
   const listed = parseListBackups((await io.run(execStep('list-backups', `barman list-backups ${server}`, barmanArgv(env, '-f', 'json', 'list-backups', server), { mutates: false }))).stdout, server)
   const byDir = await listWals(io, dirs.wals)
@@ -246,8 +269,9 @@ export function parseCheckJson(stdout: string, server: string): CheckResult[] {
  */
 const ARCHIVE_HEALTH = new Set(['archiver_errors', 'wal_archive', 'systemid_coherence', 'directories'])
 
-export function readBarmanVerify(env: ToolEnv, backupId: string, outputs: StepOutputs): VerifyCheck[] {
-  const { server } = barmanTarget(env)
+export function readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const backupId = backup.id
+  const { server } = resolveSetup(env)
   const checks: VerifyCheck[] = []
 
   const shown = outputs.get('show-backup')
@@ -297,6 +321,12 @@ export function readBarmanVerify(env: ToolEnv, backupId: string, outputs: StepOu
     })
   }
   return checks
+}
+
+/** the problems planArchiveRefresh's archive-wal reported; none when it did not run */
+export function readArchiveRefresh(outputs: StepOutputs): readonly string[] {
+  const r = outputs.get('archive-wal')
+  return r ? readArchiveWalProblems(r) : []
 }
 
 /**

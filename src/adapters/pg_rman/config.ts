@@ -18,7 +18,7 @@
  * by these times, so a shifted clock puts new incremental backups before old ones.
  */
 import path from 'node:path'
-import { ConfigError } from '../../errors.js'
+import { ConfigError, ToolOutputError } from '../../errors.js'
 import { formatInZone, isValidTimeZone, resolveWallClock, type Micros } from '../../model/time.js'
 import type { ToolEnv } from '../adapter.js'
 
@@ -57,7 +57,7 @@ const REFUSED_WHY: Readonly<Record<string, string>> = {
   'keep-arclog-days': 'pg_rman would delete WAL from the archive pitrctl keeps for every restore',
 }
 
-export function pgRmanSetup(env: ToolEnv): PgRmanSetup {
+export function resolveSetup(env: ToolEnv): PgRmanSetup {
   const opt = (k: string) => env.options[k]
   const extra = Object.keys(env.options).filter((k) => !(OWN_KEYS as readonly string[]).includes(k))
   if (env.mode === 'adopted') {
@@ -151,13 +151,13 @@ export const PG_RMAN_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
  */
 export function naiveToIso(text: string, zone: string): string | null {
   const m = PG_RMAN_TIME.exec(text.trim())
-  if (!m) throw new Error(`not a pg_rman time: ${JSON.stringify(text)}`)
+  if (!m) throw new ToolOutputError('pg_rman', `not a pg_rman time: ${JSON.stringify(text)}`)
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))
   let ms: number
   if (zone === 'UTC') ms = wall
   else {
     const r = resolveWallClock(zone, wall)
-    if (r.kind === 'gap') throw new Error(`${text} does not exist in ${zone}`)
+    if (r.kind === 'gap') throw new ToolOutputError('pg_rman', `${text} does not exist in ${zone}`, 'the catalog was written in another time zone: set pg_rman.timezone to it')
     ms = r.kind === 'ok' ? r.ms : r.earlierMs
   }
   return ms === 0 ? null : new Date(ms).toISOString()

@@ -7,6 +7,7 @@
  */
 import type { ToolFailure, ToolFailureKind } from '../../errors.js'
 import type { ExecStep } from '../../model/plan.js'
+import { processFailure } from '../process-failure.js'
 import type { ProcessResult } from '../../runner/runner.js'
 
 const BY_MESSAGE: readonly [RegExp, ToolFailureKind][] = [
@@ -32,7 +33,6 @@ const BY_EXIT: Readonly<Record<number, ToolFailureKind>> = {
 
 /** `ERROR: what` (+ `DETAIL: why`) as one line, else the last line */
 function summarize(step: ExecStep, result: ProcessResult, lines: readonly string[]): string {
-  if (result.spawnError) return `${step.argv[0]}: ${result.spawnError}`
   const error = lines.find((l) => l.startsWith('ERROR: '))
   const detail = lines.find((l) => l.startsWith('DETAIL: '))
   if (error) return `${error.slice(7)}${detail ? ` (${detail.slice(8)})` : ''}`
@@ -40,12 +40,15 @@ function summarize(step: ExecStep, result: ProcessResult, lines: readonly string
   return `${step.title} failed${last ? `: ${last}` : result.exitCode !== undefined ? ` (exit ${result.exitCode})` : ''}`
 }
 
-export function classifyPgRmanFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+const TAIL_LINES = 8
+
+export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
+  const { failure } = processFailure('pg_rman', step.argv[0], step, result, TAIL_LINES)
+  if (failure) return failure
+
   const lines = result.stderr.split('\n').map((l) => l.trimEnd()).filter(Boolean)
   let kind: ToolFailureKind
-  if (result.spawnError !== undefined) kind = result.spawnError === 'program not found' || /ENOENT/.test(result.spawnError) ? 'not-installed' : 'unknown'
-  else if (result.timedOut) kind = 'timeout'
-  else if (step.id === 'catalog') kind = 'not-initialized' // planCheck's `test -f system_identifier`
+  if (step.id === 'catalog') kind = 'not-initialized' // planCheck's `test -f system_identifier`
   else kind = BY_MESSAGE.find(([re]) => re.test(result.stderr))?.[1] ?? (result.exitCode !== undefined ? BY_EXIT[result.exitCode] : undefined) ?? 'unknown'
   return {
     kind,
@@ -53,6 +56,6 @@ export function classifyPgRmanFailure(step: ExecStep, result: ProcessResult): To
     summary: summarize(step, result, lines),
     exitCode: result.exitCode,
     argv: result.argv,
-    stderrTail: lines.slice(-8),
+    stderrTail: lines.slice(-TAIL_LINES),
   }
 }

@@ -5,9 +5,9 @@
  * REL_15_STABLE against PostgreSQL 15.20 (Debian); fixtures in test/fixtures/pg_rman/1.3.19.
  */
 import type { Adapter } from '../adapter.js'
-import { classifyPgRmanFailure } from './errors.js'
-import { planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { parseVersion, readPgRmanCatalog, readPgRmanVerify, unsupportedReason } from './read.js'
+import { classifyFailure } from './errors.js'
+import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
+import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const pgRmanAdapter: Adapter = {
   id: 'pg_rman',
@@ -20,16 +20,18 @@ export const pgRmanAdapter: Adapter = {
   },
   programs: () => ['pg_rman'],
   planVersion,
-  readVersion: parseVersion,
+  readVersion,
   unsupportedReason,
   planSetup,
   planCheck,
   planWalPush,
   planWalGet,
   planBackup,
-  readCatalog: readPgRmanCatalog,
-  planVerify: (env, backup) => planVerify(env, backup.id),
-  readVerify: (_env, backup, outputs) => readPgRmanVerify(backup.id, outputs),
+  planArchiveRefresh,
+  readArchiveRefresh,
+  readCatalog,
+  planVerify,
+  readVerify,
   planRestore,
-  classifyFailure: classifyPgRmanFailure,
+  classifyFailure,
 }

@@ -5,12 +5,13 @@
  */
 import path from 'node:path'
 import { UsageError } from '../../errors.js'
+import type { Backup } from '../../model/catalog.js'
 import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model/plan.js'
 import { buildWalCommand } from '../../model/recovery-settings.js'
 import { microsFromIso } from '../../model/time.js'
 import { walFileKind } from '../../model/wal-name.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
-import { pgRmanEnv, pgRmanSetup, renderIni, restoreWorkWalDir, microsToNaive, type PgRmanSetup } from './config.js'
+import { pgRmanEnv, resolveSetup, renderIni, restoreWorkWalDir, microsToNaive, type PgRmanSetup } from './config.js'
 
 export function pgRmanBin(env: ToolEnv): string {
   // `make USE_PGXS=1 install` puts pg_rman beside the server programs of the PostgreSQL it was built for.
@@ -30,7 +31,7 @@ export function planVersion(env: ToolEnv): ExecStep {
 }
 
 export function planSetup(env: ToolEnv): Plan {
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   if (s.mode === 'adopted') throw new UsageError('pg_rman is adopted here: pitrctl does not create or rewrite its catalog', { hint: `the catalog ${s.backupPath} is used as it is` })
   const repoDir = path.dirname(s.backupPath)
   return plan(
@@ -45,7 +46,7 @@ export function planSetup(env: ToolEnv): Plan {
 
 /** pg_rman has no check command: the catalog and the archive exist, and `show` can read the catalog */
 export function planCheck(env: ToolEnv): Plan {
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   return plan(
     'pg_rman: catalog and archive',
     execStep('catalog', `catalog initialised (${s.backupPath}/system_identifier)`, ['test', '-f', path.join(s.backupPath, 'system_identifier')], { mutates: false }),
@@ -55,19 +56,19 @@ export function planCheck(env: ToolEnv): Plan {
 }
 
 export function planShow(env: ToolEnv, id?: string): ExecStep {
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   return id === undefined ? rman(env, s, 'show', 'pg_rman show', 'show', [], false) : rman(env, s, 'show-backup', `pg_rman show ${id}`, 'show', [], false, id)
 }
 
 export function planWalPush(env: ToolEnv, walPath: string): Plan {
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   const name = path.basename(walPath)
   return plan(`pg_rman: archive ${name}`, { kind: 'archive-copy', id: 'archive', title: `archive ${name} into ${s.arclogPath}`, src: walPath, destDir: s.arclogPath })
 }
 
 export function planWalGet(env: ToolEnv, walName: string, destPath: string): Plan {
   if (walFileKind(walName) === undefined) throw new Error(`not a WAL file name: ${JSON.stringify(walName)}`)
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   // cp fails at once on a missing file (fixture `wal-get-missing`) and follows symlinks.
   return plan(`pg_rman: fetch ${walName}`, execStep('wal-get', `fetch ${walName}`, ['cp', '--', path.join(s.arclogPath, walName), destPath], { mutates: false }))
 }
@@ -80,7 +81,7 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   if (req.type === 'diff') throw new UsageError('pg_rman has no differential backups', { hint: 'use --type full or --type incr' })
   // There is nowhere to keep one: the backup's id (its start time) is only known once it ran.
   if (req.label !== undefined) throw new UsageError('pg_rman backups have no label', { hint: 'run without --label; the backup is named by its start time' })
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   const mode = req.type === 'full' ? 'full' : 'incremental'
   return plan(
     `pg_rman: ${mode} backup`,
@@ -101,9 +102,15 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
  * validate re-checks only DONE backups and exits 0 even when it marks one CORRUPT (fixture
  * `validate-corrupt`): the verdict is the status `show` reads back afterwards.
  */
-export function planVerify(env: ToolEnv, backupId: string): Plan {
-  const s = pgRmanSetup(env)
+export function planVerify(env: ToolEnv, backup: Backup): Plan {
+  const backupId = backup.id
+  const s = resolveSetup(env)
   return plan(`pg_rman: validate ${backupId}`, rman(env, s, 'validate', `pg_rman validate ${backupId}`, 'validate', [], true, backupId), planShow(env, backupId))
+}
+
+/** wal-push copies each file into ARCLOG_PATH, which is the archive: it never lags */
+export function planArchiveRefresh(_env: ToolEnv): Plan | undefined {
+  return undefined
 }
 
 /** `cp <ARCLOG_PATH>/%f %p`, quoted for any path (pg_rman writes the path unquoted) */
@@ -138,7 +145,7 @@ export function restoreCommand(setup: PgRmanSetup): string {
  * `restore-incr-scratch`); pitrctl rescues an in-place cluster's WAL itself.
  */
 export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
-  const s = pgRmanSetup(env)
+  const s = resolveSetup(env)
   const b = req.backup
   if (b.tool !== 'pg_rman') throw new Error(`backup ${b.id} is not a pg_rman backup`)
   if (b.stop === null || b.timeline === null) throw new Error(`backup ${b.id} has no RECOVERY_TIME or timeline: it cannot be restored`)

@@ -5,16 +5,17 @@
  * pg_rman's process, read in the catalog's zone (config.ts).
  */
 import path from 'node:path'
-import { ConfigError, ToolError } from '../../errors.js'
+import { ConfigError, ToolError, ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, parseLsn, type Lsn } from '../../model/lsn.js'
+import { versionAtLeast } from '../../model/version.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { backupDir, naiveToIso, pgRmanSetup, type PgRmanSetup } from './config.js'
+import { backupDir, naiveToIso, resolveSetup, type PgRmanSetup } from './config.js'
 import { planShow } from './plan.js'
 
-export function parseVersion(result: ProcessResult): string {
+export function readVersion(result: ProcessResult): string {
   // `pg_rman 1.3.19` on stderr (fixture `version`)
   const text = `${result.stderr}\n${result.stdout}`
   return /pg_rman (\d+\.\d+(?:\.\d+)?)/.exec(text)?.[1] ?? text.trim()
@@ -22,10 +23,8 @@ export function parseVersion(result: ProcessResult): string {
 
 /** pg_rman_recovery.conf and --recovery-target-action exist from 1.3.13 (docs/index.html) */
 export function unsupportedReason(version: string, pgMajor: number): string | undefined {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(version)
-  if (!m) return `cannot read the pg_rman version from ${JSON.stringify(version)}`
-  const n = Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3] ?? 0)
-  if (pgMajor >= 12 && n < 10313) return `pg_rman ${version} predates pg_rman_recovery.conf and --recovery-target-action (1.3.13) that PostgreSQL ${pgMajor} restores need`
+  if (!/^\d+\.\d+(?:\.\d+)?$/.test(version)) return `cannot read the pg_rman version from ${JSON.stringify(version)}`
+  if (pgMajor >= 12 && !versionAtLeast(version, '1.3.13')) return `pg_rman ${version} predates pg_rman_recovery.conf and --recovery-target-action (1.3.13) that PostgreSQL ${pgMajor} restores need`
   return undefined
 }
 
@@ -53,7 +52,7 @@ export function parseShowList(stdout: string): ShowRow[] {
     if (line.trim() === '' || /^=+$/.test(line) || line.startsWith(' StartTime')) continue
     const m = ROW.exec(line.trimEnd())
     const rest = m?.[3]!.trim().split(/\s+/) ?? []
-    if (!m || rest.length < 3 || rest.length > 4) throw new Error(`unexpected line in pg_rman show: ${JSON.stringify(line)}`)
+    if (!m || rest.length < 3 || rest.length > 4) throw new ToolOutputError('pg_rman', `unexpected line in pg_rman show: ${JSON.stringify(line)}`)
     const [status, tli, size, mode] = [...rest].reverse() as [string, string, string, string | undefined]
     rows.push({ id: m[1]!, end: m[2]!, mode: mode ?? '', size, timeline: Number(tli), status })
   }
@@ -87,7 +86,7 @@ export function parseBackupInfo(text: string): BackupInfo {
     if (m) kv.set(m[1]!, m[2]!.replace(/^'(.*)'$/, '$1'))
   }
   const status = kv.get('STATUS')
-  if (status === undefined || !kv.has('START_TIME')) throw new Error(`not a pg_rman backup.ini: ${JSON.stringify(text.slice(0, 80))}`)
+  if (status === undefined || !kv.has('START_TIME')) throw new ToolOutputError('pg_rman', `not a pg_rman backup.ini: ${JSON.stringify(text.slice(0, 80))}`)
   const lsn = (k: string) => {
     const v = kv.get(k)
     const l = v === undefined ? undefined : parseLsn(v)
@@ -189,8 +188,8 @@ function notInitialized(s: PgRmanSetup): ToolError {
   })
 }
 
-export async function readPgRmanCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
-  const s = pgRmanSetup(env)
+export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead> {
+  const s = resolveSetup(env)
   const sysidText = await io.readFile(path.join(s.backupPath, 'system_identifier'))
   if (sysidText === undefined) throw notInitialized(s)
   const systemId = parseSystemIdentifier(sysidText)
@@ -234,7 +233,8 @@ function incrementalParent(older: readonly Backup[], info: BackupInfo): string |
  * The verdict of planVerify: validate's own lines, then the status `show DATE` read back, which
  * is the only thing that tells (validate exits 0 on CORRUPT: fixture `validate-corrupt`).
  */
-export function readPgRmanVerify(backupId: string, outputs: StepOutputs): VerifyCheck[] {
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const backupId = backup.id
   const name = 'pg_rman validate (size and CRC of every file)'
   const validate = outputs.get('validate')
   const show = outputs.get('show-backup')
@@ -257,4 +257,9 @@ export function parseRestoredBackups(stderr: string): string[] {
   const taken: string[] = []
   for (const m of stderr.matchAll(/^INFO: restoring database files from the (?:full|incremental) mode backup "([^"]+)"$/gm)) taken.push(m[1]!)
   return taken
+}
+
+/** wal-push copies each file into ARCLOG_PATH, which is the archive: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
 }

@@ -2,6 +2,7 @@
  * pgBackRest commands as data. Every command names the configuration file and the stanza
  * (`--config`, `--stanza`); options come before the command word, arguments after it.
  */
+import type { Backup } from '../../model/catalog.js'
 import { formatLsn } from '../../model/lsn.js'
 import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model/plan.js'
 import { buildWalCommand, timelineSetting } from '../../model/recovery-settings.js'
@@ -44,7 +45,7 @@ function command(setup: PgbackrestSetup, id: string, title: string, options: rea
   return execStep(id, title, [program!, ...rest], extra)
 }
 
-export function planVersion(): ExecStep {
+export function planVersion(_env: ToolEnv): ExecStep {
   return execStep('version', 'pgBackRest version', [PGBACKREST, 'version'], { mutates: false })
 }
 
@@ -109,6 +110,11 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   )
 }
 
+/** archive-push stores each file in the repository at once: the archive never lags */
+export function planArchiveRefresh(_env: ToolEnv): Plan | undefined {
+  return undefined
+}
+
 export function planInfo(env: ToolEnv): ExecStep {
   const setup = resolveSetup(env)
   return command(setup, 'info', 'read the backup catalog', ['--output=json'], 'info', [], { mutates: false })
@@ -125,7 +131,7 @@ export function planListArchive(env: ToolEnv): ExecStep {
  * (fixture verify-set lists every backup). --verbose prints every backup and archive, not only
  * failures (without it an intact repository prints nothing: fixture verify-quiet-ok).
  */
-export function planVerify(env: ToolEnv): Plan {
+export function planVerify(env: ToolEnv, _backup: Backup): Plan {
   const setup = resolveSetup(env)
   return plan('pgBackRest verify', command(setup, 'verify', 'pgbackrest verify: re-read every backup and WAL file', ['--output=text', '--verbose'], 'verify', [], { mutates: false }))
 }

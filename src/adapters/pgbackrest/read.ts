@@ -2,11 +2,12 @@
  * pgBackRest output to pitrctl's model: `info --output=json` (documented as stable), the WAL
  * archive's file names, `verify --output=text` and `version`.
  */
-import { ToolError } from '../../errors.js'
+import { ToolError, ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus, BackupType } from '../../model/catalog.js'
 import { formatLsn, parseLsn } from '../../model/lsn.js'
 import { HISTORY_NAME, SEGMENT_NAME, timelineOfWalName } from '../../model/wal-name.js'
-import type { ProcessResult } from '../../runner/runner.js'
+import { versionAtLeast } from '../../model/version.js'
+import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { managedPaths, resolveSetup } from './config.js'
@@ -56,8 +57,8 @@ export class InfoStanzaError extends Error {
 
 /** the stanza's entry of `info --output=json`; system-id is beyond 2^53, hence the lossless parse */
 export function parseInfo(stdout: string, stanza: string): InfoStanza {
-  const all = parseJsonLossless(stdout)
-  if (!Array.isArray(all)) throw new Error('pgbackrest info --output=json did not print an array')
+  const all = parseJson(stdout, 'info --output=json')
+  if (!Array.isArray(all)) throw new ToolOutputError('pgbackrest', 'info --output=json did not print an array')
   const entry = (all as InfoStanza[]).find((s) => s.name === stanza)
   if (!entry) throw new InfoStanzaError(stanza, 1, `stanza '${stanza}' is not in the pgBackRest info output`)
   // A stanza that was never created still exits 0, with status code 1 (fixture info-no-stanza).
@@ -66,12 +67,20 @@ export function parseInfo(stdout: string, stanza: string): InfoStanza {
   return entry
 }
 
+function parseJson(stdout: string, command: string): unknown {
+  try {
+    return parseJsonLossless(stdout)
+  } catch {
+    throw new ToolOutputError('pgbackrest', `${command} printed no JSON: ${JSON.stringify(stdout.trim().slice(0, 80))}`)
+  }
+}
+
 const BACKUP_TYPES: readonly string[] = ['full', 'diff', 'incr']
 
 export function backupsFromInfo(info: InfoStanza): Backup[] {
   const dbs = new Map(info.db.map((d) => [dbKey(d.id, d['repo-key']), d]))
   return info.backup.map((b): Backup => {
-    if (!BACKUP_TYPES.includes(b.type)) throw new Error(`pgBackRest backup ${b.label} has an unknown type '${b.type}'`)
+    if (!BACKUP_TYPES.includes(b.type)) throw new ToolOutputError('pgbackrest', `backup ${b.label} has an unknown type '${b.type}'`)
     const db = dbs.get(dbKey(b.database.id, b.database['repo-key']))
     const walStart = b.archive?.start ?? null
     // `error` is true when the backup found page checksum errors in the cluster's files
@@ -159,7 +168,7 @@ export async function listArchiveDirs(io: CatalogIO, archiveRoot: string, archiv
 
 /** adopted mode: `repo-ls --output=json --recurse archive/<stanza>`, keys are paths below it */
 export function walNamesFromRepoLs(stdout: string, archiveIds: readonly string[]): string[] {
-  const listing = JSON.parse(stdout) as Record<string, { type: string }>
+  const listing = parseJson(stdout, 'repo-ls --output=json') as Record<string, { type: string }>
   const names: string[] = []
   for (const [path, entry] of Object.entries(listing)) {
     if (entry.type !== 'file') continue
@@ -303,6 +312,13 @@ function describeCounts(c: VerifyCounts | undefined): string {
   return parts.length ? ` (${parts.join(', ')})` : ''
 }
 
+/** the verdict of planVerify's one step */
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const result = outputs.get('verify')
+  if (result === undefined) return [{ name: 'pgBackRest verify', ok: false, detail: 'pgbackrest verify did not run' }]
+  return verifyChecks(result.stdout, backup.id)
+}
+
 /**
  * The checks for one backup. 2.45's verify checks every backup and every archived WAL file
  * against the checksums recorded when they were written; it does not look for gaps in the WAL
@@ -348,6 +364,33 @@ export function verifyChecks(stdout: string, backupId: string): VerifyCheck[] {
 
 export function readVersion(result: ProcessResult): string {
   const m = /pgBackRest (\d+\.\d+(?:\.\d+)?(?:dev)?)/.exec(result.stdout)
-  if (!m) throw new Error(`cannot read the pgBackRest version from ${JSON.stringify(result.stdout.trim())}`)
+  if (!m) throw new ToolOutputError('pgbackrest', `cannot read the pgBackRest version from ${JSON.stringify(result.stdout.trim())}`)
   return m[1]!
+}
+
+/**
+ * The newest PostgreSQL major each pgBackRest release reads (PG_VERSION_MAX in
+ * src/postgres/version.h at each release tag), newest release first.
+ */
+const PG_MAX_BY_RELEASE: readonly (readonly [string, number])[] = [
+  ['2.59', 19],
+  ['2.55', 18],
+  ['2.52', 17],
+  ['2.46', 16],
+  ['0', 15],
+]
+
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  const max = PG_MAX_BY_RELEASE.find(([since]) => versionAtLeast(version, since))![1]
+  if (pgMajor <= max) return undefined
+  const need = [...PG_MAX_BY_RELEASE].reverse().find(([, m]) => m >= pgMajor)
+  return `pgBackRest ${version} supports PostgreSQL up to ${max}${need ? `; PostgreSQL ${pgMajor} needs pgBackRest ${need[0]} or later` : ''}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// archive refresh
+
+/** pgBackRest archives each file as archive-push receives it: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
 }

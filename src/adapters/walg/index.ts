@@ -17,23 +17,10 @@
  *   remembers them in `pg_wal/walg_data/walg_archive_status/`, so their own later wal-push is a
  *   no-op; it never renames `.ready` files (PG_READY_RENAME is off).
  */
-import type { Adapter, RestoreRequest, ToolEnv } from '../adapter.js'
+import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
-import { WALG, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readCatalog, readVersion, verifyChecks } from './read.js'
-
-/**
- * v3.0.9's integration tests run PostgreSQL 10 and 18 (docker-compose.yml pg10, pg18); its query
- * builders know 9.0 and later (query_runner.go), but pitrctl only vouches for what was tested.
- */
-const PG_TESTED_MIN = 10
-const PG_TESTED_MAX = 18
-
-export function unsupportedReason(version: string, pgMajor: number): string | undefined {
-  if (pgMajor > PG_TESTED_MAX) return `WAL-G ${version} is tested with PostgreSQL up to ${PG_TESTED_MAX}; PostgreSQL ${pgMajor} is newer`
-  if (pgMajor < PG_TESTED_MIN) return `WAL-G ${version} is tested with PostgreSQL ${PG_TESTED_MIN} and later`
-  return undefined
-}
+import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
+import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const walgAdapter: Adapter = {
   id: 'walg',
@@ -45,7 +32,7 @@ export const walgAdapter: Adapter = {
     hasBackupVerify: false,
   },
   programs: () => [WALG],
-  planVersion: () => planVersion(),
+  planVersion,
   readVersion,
   unsupportedReason,
   planSetup,
@@ -53,13 +40,11 @@ export const walgAdapter: Adapter = {
   planWalPush,
   planWalGet,
   planBackup,
+  planArchiveRefresh,
+  readArchiveRefresh,
   readCatalog,
   planVerify,
-  readVerify: (_env, backup, outputs) => {
-    const result = outputs.get('wal-verify')
-    if (result === undefined) return [{ name: 'WAL-G wal-verify', ok: false, detail: 'wal-g wal-verify did not run' }]
-    return verifyChecks(result.stdout, backup)
-  },
-  planRestore: (env: ToolEnv, req: RestoreRequest) => planRestore(env, req),
+  readVerify,
+  planRestore,
   classifyFailure,
 }

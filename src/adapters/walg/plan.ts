@@ -28,7 +28,7 @@ function command(setup: WalgSetup, id: string, title: string, args: readonly str
   return execStep(id, title, [WALG, '--config', setup.configFile, ...args], extra)
 }
 
-export function planVersion(): ExecStep {
+export function planVersion(_env: ToolEnv): ExecStep {
   return execStep('version', 'WAL-G version', [WALG, '--version'], { mutates: false })
 }
 
@@ -115,6 +115,11 @@ function deltaMaxSteps(env: ToolEnv, setup: WalgSetup): string {
   if (!/^\d+$/.test(given) || Number(given) < 1)
     throw new ConfigError(env.configPath, env.cluster, 'walg.WALG_DELTA_MAX_STEPS', `'${given}' does not allow delta backups`, 'give a number of deltas between fulls (1 or more), or back up with --type full')
   return given
+}
+
+/** wal-push stores each file in the storage at once: the archive never lags */
+export function planArchiveRefresh(_env: ToolEnv): Plan | undefined {
+  return undefined
 }
 
 export function planBackupList(env: ToolEnv): ExecStep {

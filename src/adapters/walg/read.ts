@@ -3,10 +3,11 @@
  * `st ls`, `wal-verify --json` and `--version`. Shapes are those recorded from v3.0.9
  * (test/fixtures/walg/3.0.9/).
  */
+import { ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, lsnFromDecimal } from '../../model/lsn.js'
 import { parseSegmentName, segmentName, segmentOf, timelineOfWalName } from '../../model/wal-name.js'
-import type { ProcessResult } from '../../runner/runner.js'
+import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
@@ -17,8 +18,21 @@ import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
 /** `wal-g version v3.0.9\t3e49318\t2026.11.21_09:59:14\tPostgreSQL` (fixture version) → `3.0.9` */
 export function readVersion(result: ProcessResult): string {
   const m = /wal-g version v?(\S+)/.exec(result.stdout)
-  if (!m) throw new Error(`cannot read the WAL-G version from ${JSON.stringify(result.stdout.trim())}`)
+  if (!m) throw new ToolOutputError('walg', `cannot read the WAL-G version from ${JSON.stringify(result.stdout.trim())}`)
   return m[1]!
+}
+
+/**
+ * v3.0.9's integration tests run PostgreSQL 10 and 18 (docker-compose.yml pg10, pg18); its query
+ * builders know 9.0 and later (query_runner.go), but pitrctl only vouches for what was tested.
+ */
+const PG_TESTED_MIN = 10
+const PG_TESTED_MAX = 18
+
+export function unsupportedReason(version: string, pgMajor: number): string | undefined {
+  if (pgMajor > PG_TESTED_MAX) return `WAL-G ${version} is tested with PostgreSQL up to ${PG_TESTED_MAX}; PostgreSQL ${pgMajor} is newer`
+  if (pgMajor < PG_TESTED_MIN) return `WAL-G ${version} is tested with PostgreSQL ${PG_TESTED_MIN} and later`
+  return undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -46,8 +60,13 @@ interface ListEntry {
 const BACKUP_NAME = /^base_([0-9A-F]{24})(?:_D_([0-9A-F]{24}))?$/
 
 export function parseBackupList(stdout: string): Backup[] {
-  const all = parseJsonLossless(stdout)
-  if (!Array.isArray(all)) throw new Error('wal-g backup-list --detail --json did not print an array')
+  let all: unknown
+  try {
+    all = parseJsonLossless(stdout)
+  } catch {
+    throw new ToolOutputError('walg', `backup-list --detail --json printed no JSON: ${JSON.stringify(stdout.trim().slice(0, 80))}`)
+  }
+  if (!Array.isArray(all)) throw new ToolOutputError('walg', 'backup-list --detail --json did not print an array')
   const entries = all as ListEntry[]
   const byStartWal = new Map(entries.map((e) => [e.wal_file_name, e.backup_name]))
   const backups = entries.map((e) => toBackup(e, byStartWal))
@@ -167,6 +186,11 @@ export async function readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogR
   return { backups: parseBackupList(list.stdout), walFiles: parseWalListing(wal.stdout) }
 }
 
+/** wal-push stores each file in the storage at once: nothing to refresh */
+export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
+  return []
+}
+
 // ---------------------------------------------------------------------------------------------
 // wal-verify integrity timeline --json
 
@@ -184,6 +208,13 @@ interface IntegrityRow {
 interface WalVerifyOutput {
   integrity?: { status: CheckStatus; details: IntegrityRow[] | null }
   timeline?: { status: CheckStatus; details: { current_timeline_id: number; highest_storage_timeline_id: number } }
+}
+
+/** the verdict of planVerify's one step */
+export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+  const result = outputs.get('wal-verify')
+  if (result === undefined) return [{ name: 'WAL-G wal-verify', ok: false, detail: 'wal-g wal-verify did not run' }]
+  return verifyChecks(result.stdout, backup)
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { barmanAdapter } from '../../../../src/adapters/barman/index.js'
 import type { ToolFailureKind } from '../../../../src/errors.js'
 import { execStep } from '../../../../src/model/plan.js'
+import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { recorded } from './support.js'
 
 function classify(fixture: string) {
@@ -47,10 +48,23 @@ describe('classifyFailure over recorded Barman 3.4.0 failures', () => {
     expect(recorded('get-wal-missing').exitCode).toBe(1)
   })
 
-  it('a program that is not installed, and a timeout', () => {
-    const step = execStep('backup', 'barman backup', ['barman', '--version'])
-    const base = { argv: ['barman', '--version'], signal: undefined, stdout: '', stderr: '', durationMs: 1, ok: false }
-    expect(barmanAdapter.classifyFailure(step, { ...base, exitCode: undefined, timedOut: false, spawnError: 'program not found' }).kind).toBe('not-installed')
-    expect(barmanAdapter.classifyFailure(step, { ...base, exitCode: undefined, timedOut: true }).kind).toBe('timeout')
+})
+
+describe('classifyFailure without a tool answer', () => {
+  const step = execStep('backup', 'barman backup pg1', ['barman', '-c', '/repo/barman/barman.conf', 'backup', 'pg1'])
+  const base: ProcessResult = { argv: step.argv, exitCode: undefined, signal: undefined, stdout: '', stderr: '', durationMs: 1, timedOut: false, ok: false }
+
+  it.each<[string, ProcessResult, ToolFailureKind, string]>([
+    ['not installed', { ...base, spawnError: 'program not found' }, 'not-installed', 'cannot start barman: program not found'],
+    ['timed out', { ...base, timedOut: true, signal: 'SIGTERM' }, 'timeout', 'barman backup pg1: no answer in time'],
+    ['killed', { ...base, signal: 'SIGKILL' }, 'unknown', 'barman backup pg1: barman was killed by SIGKILL'],
+    // the lock message would say lock-held: a killed process is not classified by its last words
+    ['killed mid-message', { ...base, signal: 'SIGTERM', stderr: 'ERROR: Another backup process is running\n' }, 'unknown', 'barman backup pg1: barman was killed by SIGTERM'],
+  ])('%s -> %s', (_why, result, kind, summary) => {
+    const f = barmanAdapter.classifyFailure(step, result)
+    expect(f.kind).toBe(kind)
+    expect(f.summary).toBe(summary)
+    expect(f.tool).toBe('barman')
+    expect(f.argv).toEqual(step.argv)
   })
 })

@@ -4,7 +4,9 @@ import { parseLsn } from '../../../../src/model/lsn.js'
 import type { ExecStep, Plan } from '../../../../src/model/plan.js'
 import type { RecoveryTarget } from '../../../../src/model/recovery-target.js'
 import type { RestoreRequest } from '../../../../src/adapters/adapter.js'
-import { barmanAdapter, barmanUnsupportedReason, planArchiveWal } from '../../../../src/adapters/barman/index.js'
+import { barmanAdapter } from '../../../../src/adapters/barman/index.js'
+import { planArchiveRefresh } from '../../../../src/adapters/barman/plan.js'
+import { unsupportedReason } from '../../../../src/adapters/barman/read.js'
 import { barmanLabelProblem, barmanRestoreCommand } from '../../../../src/adapters/barman/plan.js'
 import { renderBarmanConf } from '../../../../src/adapters/barman/config.js'
 import { ConfigError, UsageError } from '../../../../src/errors.js'
@@ -133,7 +135,7 @@ describe('commands', () => {
   })
 
   it('archive-wal moves incoming/ into the catalog', () => {
-    expect(execs(planArchiveWal(labEnv()))).toMatchObject([{ id: 'archive-wal', argv: [...CONF, 'archive-wal', 'pg1'], mutates: true }])
+    expect(execs(planArchiveRefresh(labEnv())!)).toMatchObject([{ id: 'archive-wal', argv: [...CONF, 'archive-wal', 'pg1'], mutates: true }])
   })
 
   it('wal-get streams one file to the destination', () => {
@@ -252,7 +254,7 @@ describe('unsupportedReason', () => {
     ['3.12.1', 17, /hang on PostgreSQL 17/],
     ['3.17.0', 17, undefined],
   ])('Barman %s with PostgreSQL %i', (version, pg, want) => {
-    const r = barmanUnsupportedReason(version, pg)
+    const r = unsupportedReason(version, pg)
     if (want === undefined) expect(r).toBeUndefined()
     else expect(r).toMatch(want)
   })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
-import { barmanAdapter, readArchiveWalProblems } from '../../../../src/adapters/barman/index.js'
+import { barmanAdapter } from '../../../../src/adapters/barman/index.js'
 import {
   backupHistoryName,
   parseBackupInfo,
@@ -11,8 +11,11 @@ import {
   parseListBackups,
   parseShowBackupStatus,
   parseShowServers,
-  readBarmanVerify,
+  readArchiveRefresh,
+  readArchiveWalProblems,
+  readVerify,
 } from '../../../../src/adapters/barman/read.js'
+import { ToolOutputError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { FIXTURES, LAB_SERVER_DIR, adoptedLabEnv, fixtureText, labEnv, recorded, snapshotIO } from './support.js'
@@ -179,7 +182,7 @@ describe('show-backup JSON', () => {
 
 describe('readVerify', () => {
   const backup = { id: '20261121T095858' } as Backup
-  const verify = (o: Record<string, string>) => readBarmanVerify(labEnv(), backup.id, new Map(Object.entries(o).map(([k, v]) => [k, recorded(v, [0, 1])])))
+  const verify = (o: Record<string, string>) => readVerify(labEnv(), backup, new Map(Object.entries(o).map(([k, v]) => [k, recorded(v, [0, 1])])))
 
   it('a sound backup passes all three checks', () => {
     const checks = verify({ 'check-backup': 'check-backup-ok', 'show-backup': 'show-backup-json', 'verify-backup': 'verify-backup-ok-json', check: 'check-ok-json' })
@@ -227,5 +230,36 @@ describe('archive-wal output', () => {
 
   it('is quiet when all went well', () => {
     expect(readArchiveWalProblems(recorded('archive-wal-one'))).toEqual([])
+  })
+
+  it('readArchiveRefresh reads the archive-wal step of planArchiveRefresh, and nothing when it did not run', () => {
+    expect(readArchiveRefresh(new Map([['archive-wal', recorded('archive-wal-duplicates')]]))).toEqual([
+      '00000001000000000000000A is already present in server pg1. File moved to errors directory.',
+    ])
+    expect(readArchiveRefresh(new Map([['archive-wal', recorded('archive-wal-one')]]))).toEqual([])
+    expect(readArchiveRefresh(new Map())).toEqual([])
+  })
+})
+
+/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
+function outputError(read: () => unknown): ToolOutputError {
+  try {
+    read()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ToolOutputError)
+    expect((e as ToolOutputError).exitCode).toBe(1)
+    return e as ToolOutputError
+  }
+  throw new Error('no error thrown')
+}
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it('list-backups: no JSON, or no list for the server', () => {
+    expect(outputError(() => parseListBackups(recorded('list-backups-text').stdout, 'pg1')).message).toMatch(/^barman: printed no JSON for server pg1/)
+    expect(outputError(() => parseListBackups(recorded('show-servers-json').stdout, 'pg1')).message).toBe('barman: list-backups printed no list for server pg1')
+  })
+
+  it('show-servers: no directories for the server', () => {
+    expect(outputError(() => parseShowServers(recorded('list-backups-json').stdout, 'pg1')).message).toBe('barman: show-servers printed no directories for server pg1')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyPgRmanFailure } from '../../../../src/adapters/pg_rman/errors.js'
+import { classifyFailure } from '../../../../src/adapters/pg_rman/errors.js'
 import type { ToolFailureKind } from '../../../../src/errors.js'
 import { execStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -27,7 +27,7 @@ describe('classifyFailure on recorded pg_rman 1.3.19 failures', () => {
   ])('%s (exit %i) -> %s', (name, exitCode, kind, summary) => {
     const r = recorded(name)
     expect(r.exitCode).toBe(exitCode)
-    const f = classifyPgRmanFailure(r.step, r.result)
+    const f = classifyFailure(r.step, r.result)
     expect(f.kind).toBe(kind)
     expect(f.summary).toContain(summary)
     expect(f.tool).toBe('pg_rman')
@@ -39,7 +39,7 @@ describe('classifyFailure on recorded pg_rman 1.3.19 failures', () => {
   it('the check step `test -f system_identifier` failing means no catalog (fixture check-not-initialized)', () => {
     const r = recorded('check-not-initialized', 'catalog')
     expect(r.stderr).toBe('')
-    const f = classifyPgRmanFailure(r.step, r.result)
+    const f = classifyFailure(r.step, r.result)
     expect(f.kind).toBe('not-initialized')
     expect(f.summary).toBe('check-not-initialized failed (exit 1)')
   })
@@ -55,12 +55,16 @@ describe('classifyFailure without a tool answer', () => {
   const base: ProcessResult = { argv: step.argv, exitCode: undefined, signal: undefined, stdout: '', stderr: '', durationMs: 1, timedOut: false, ok: false }
 
   it.each<[string, ProcessResult, ToolFailureKind, string]>([
-    ['not installed', { ...base, spawnError: 'program not found' }, 'not-installed', '/usr/lib/postgresql/15/bin/pg_rman: program not found'],
-    ['timed out', { ...base, timedOut: true, signal: 'SIGTERM' }, 'timeout', 'pg_rman backup -b full failed'],
-    ['killed', { ...base, signal: 'SIGKILL' }, 'unknown', 'pg_rman backup -b full failed'],
+    ['not installed', { ...base, spawnError: 'program not found' }, 'not-installed', 'cannot start /usr/lib/postgresql/15/bin/pg_rman: program not found'],
+    ['timed out', { ...base, timedOut: true, signal: 'SIGTERM' }, 'timeout', 'pg_rman backup -b full: no answer in time'],
+    ['killed', { ...base, signal: 'SIGKILL' }, 'unknown', 'pg_rman backup -b full: /usr/lib/postgresql/15/bin/pg_rman was killed by SIGKILL'],
+    // a killed process's stderr may end in anything: the signal decides, not a message
+    ['killed mid-message', { ...base, signal: 'SIGKILL', stderr: 'ERROR: could not lock backup catalog\n' }, 'unknown', 'was killed by SIGKILL'],
   ])('%s -> %s', (_why, result, kind, summary) => {
-    const f = classifyPgRmanFailure(step, result)
+    const f = classifyFailure(step, result)
     expect(f.kind).toBe(kind)
     expect(f.summary).toContain(summary)
+    expect(f.tool).toBe('pg_rman')
+    expect(f.argv).toEqual(step.argv)
   })
 })

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { RestoreRequest } from '../../../../src/adapters/adapter.js'
-import { microsToNaive, naiveToIso, pgRmanSetup, renderIni } from '../../../../src/adapters/pg_rman/config.js'
+import { microsToNaive, naiveToIso, resolveSetup, renderIni } from '../../../../src/adapters/pg_rman/config.js'
 import { pgRmanAdapter as a } from '../../../../src/adapters/pg_rman/index.js'
 import { planShow } from '../../../../src/adapters/pg_rman/plan.js'
 import { parseBackupInfo, toBackup } from '../../../../src/adapters/pg_rman/read.js'
-import { ConfigError, UsageError } from '../../../../src/errors.js'
+import { ConfigError, ToolOutputError, UsageError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep, Plan } from '../../../../src/model/plan.js'
 import { parseRecoveryTarget } from '../../../../src/model/recovery-target.js'
@@ -46,7 +46,7 @@ function restoreReq(over: Partial<RestoreRequest> & { to?: string }): RestoreReq
 
 describe('managed pg_rman.ini (golden)', () => {
   it('holds what pg_rman init wrote (fixture init) and nothing else without options', () => {
-    const ini = renderIni(pgRmanSetup(labEnv()))
+    const ini = renderIni(resolveSetup(labEnv()))
     expect(ini).toBe("# written by pitrctl: the pg_rman.* keys of pitrctl.ini\nARCLOG_PATH='/tmp/pg_rman-lab/repo/arclog'\nSRVLOG_PATH='/tmp/pg_rman-lab/data/log'\n")
     const fromInit = fixtureFile('init', 'pg_rman.ini').split('\n').filter(Boolean)
     for (const line of fromInit) expect(ini.split('\n')).toContain(line)
@@ -54,7 +54,7 @@ describe('managed pg_rman.ini (golden)', () => {
 
   it('passes pg_rman.* options on under their ini names, quoted as pg_rman reads them', () => {
     const env = labEnv({ options: { 'compress-data': 'true', KEEP_DATA_GENERATIONS: '3' } })
-    expect(renderIni(pgRmanSetup(env))).toBe(
+    expect(renderIni(resolveSetup(env))).toBe(
       [
         '# written by pitrctl: the pg_rman.* keys of pitrctl.ini',
         "ARCLOG_PATH='/tmp/pg_rman-lab/repo/arclog'",
@@ -67,7 +67,7 @@ describe('managed pg_rman.ini (golden)', () => {
   })
 
   it('escapes quotes and backslashes in paths', () => {
-    const s = { ...pgRmanSetup(labEnv()), arclogPath: "/srv/it's\\here", srvlogPath: undefined }
+    const s = { ...resolveSetup(labEnv()), arclogPath: "/srv/it's\\here", srvlogPath: undefined }
     expect(renderIni(s)).toContain("ARCLOG_PATH='/srv/it\\'s\\\\here'\n")
     expect(renderIni(s)).not.toContain('SRVLOG_PATH')
   })
@@ -81,17 +81,17 @@ describe('pg_rman options in pitrctl.ini', () => {
     ['a zone for a managed (UTC) catalog', { timezone: 'Asia/Tokyo' }, 'pg_rman.timezone'],
     ['an archive path in managed mode', { 'arclog-path': '/x' }, 'pg_rman.arclog-path'],
   ])('managed: %s is refused', (_why, options, key) => {
-    expect(() => pgRmanSetup(labEnv({ options }))).toThrow(ConfigError)
-    expect(() => pgRmanSetup(labEnv({ options }))).toThrow(key)
+    expect(() => resolveSetup(labEnv({ options }))).toThrow(ConfigError)
+    expect(() => resolveSetup(labEnv({ options }))).toThrow(key)
   })
 
   it('adopted: needs pg_rman.arclog-path, refuses passthrough options, checks the zone', () => {
     const env = adoptedEnv()
-    expect(() => pgRmanSetup({ ...env, options: { 'backup-path': B } })).toThrow('pg_rman.arclog-path')
-    expect(() => pgRmanSetup(adoptedEnv({ 'compress-data': 'true' }))).toThrow('never rewrites an adopted')
-    expect(() => pgRmanSetup(adoptedEnv({ timezone: 'Mars/Olympus' }))).toThrow('not a time zone')
-    expect(() => pgRmanSetup(adoptedEnv({ 'arclog-path': 'relative/arclog' }))).toThrow('absolute path')
-    expect(pgRmanSetup(adoptedEnv({ timezone: 'Asia/Tokyo', 'arclog-path': `${A}/` }))).toEqual({
+    expect(() => resolveSetup({ ...env, options: { 'backup-path': B } })).toThrow('pg_rman.arclog-path')
+    expect(() => resolveSetup(adoptedEnv({ 'compress-data': 'true' }))).toThrow('never rewrites an adopted')
+    expect(() => resolveSetup(adoptedEnv({ timezone: 'Mars/Olympus' }))).toThrow('not a time zone')
+    expect(() => resolveSetup(adoptedEnv({ 'arclog-path': 'relative/arclog' }))).toThrow('absolute path')
+    expect(resolveSetup(adoptedEnv({ timezone: 'Asia/Tokyo', 'arclog-path': `${A}/` }))).toEqual({
       mode: 'adopted', backupPath: B, arclogPath: A, srvlogPath: undefined, timezone: 'Asia/Tokyo', passthrough: {},
     })
   })
@@ -103,6 +103,7 @@ describe('pg_rman times', () => {
     expect(naiveToIso('2026-11-21 19:00:20', 'Asia/Tokyo')).toBe('2026-11-21T10:00:20.000Z')
     expect(naiveToIso('1970-01-01 00:00:00', 'UTC')).toBeNull()
     expect(() => naiveToIso('2026-11-21 10:00:20+00', 'UTC')).toThrow('not a pg_rman time')
+    expect(() => naiveToIso('2026-11-21 10:00:20+00', 'UTC')).toThrow(ToolOutputError)
   })
 
   it('writes instants back as pg_rman would print them, rounded down to the second', () => {
@@ -126,7 +127,7 @@ describe('planSetup / planCheck / planVersion', () => {
     // the argv of fixture `init`, with the binary where `make install` puts it
     expect(init.argv).toEqual([BIN, ...recorded('init').argv.slice(1)])
     expect(init.env).toEqual(UTC)
-    expect(p.steps[3]).toMatchObject({ path: `${B}/pg_rman.ini`, mode: 0o600, content: renderIni(pgRmanSetup(labEnv())) })
+    expect(p.steps[3]).toMatchObject({ path: `${B}/pg_rman.ini`, mode: 0o600, content: renderIni(resolveSetup(labEnv())) })
   })
 
   it('refuses to set up an adopted catalog', () => {
@@ -192,6 +193,13 @@ describe('planBackup', () => {
     const p = a.planBackup(adoptedEnv({ timezone: 'Asia/Tokyo' }), { type: 'full', label: undefined })
     expect(step(p, 'backup').argv).not.toContain('-S')
     expect(step(p, 'backup').env).toEqual({ TZ: 'Asia/Tokyo' })
+  })
+})
+
+describe('archive refresh', () => {
+  it('none: wal-push copies each file into ARCLOG_PATH, which is the archive', () => {
+    expect(a.planArchiveRefresh!(labEnv())).toBeUndefined()
+    expect(a.readArchiveRefresh!(new Map())).toEqual([])
   })
 })
 

@@ -7,13 +7,13 @@ import {
   parseRestoredBackups,
   parseShowList,
   parseSystemIdentifier,
-  parseVersion,
-  readPgRmanVerify,
+  readVerify,
+  readVersion,
   toBackup,
   unsupportedReason,
 } from '../../../../src/adapters/pg_rman/read.js'
-import { ConfigError, ToolError } from '../../../../src/errors.js'
-import { isRestorable } from '../../../../src/model/catalog.js'
+import { ConfigError, ToolError, ToolOutputError } from '../../../../src/errors.js'
+import { isRestorable, type Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { A, B, adoptedEnv, fixtureFile, labEnv, recorded } from './fixture.js'
@@ -22,7 +22,7 @@ describe('version', () => {
   it('reads `pg_rman 1.3.19` from stderr (fixture version)', () => {
     const r = recorded('version')
     expect(r.stdout).toBe('')
-    expect(parseVersion(r.result)).toBe('1.3.19')
+    expect(readVersion(r.result)).toBe('1.3.19')
   })
 
   it('needs 1.3.13+ for PostgreSQL 12+ (pg_rman_recovery.conf, --recovery-target-action)', () => {
@@ -61,6 +61,7 @@ describe('parseShowList', () => {
 
   it('refuses text it does not know rather than misreading it (fixture show-detail)', () => {
     expect(() => parseShowList(recorded('show-detail').stdout)).toThrow('unexpected line')
+    expect(() => parseShowList(recorded('show-detail').stdout)).toThrow(ToolOutputError)
   })
 })
 
@@ -90,6 +91,7 @@ describe('backup.ini / show DATE', () => {
 
   it('refuses what is not a backup.ini', () => {
     expect(() => parseBackupInfo(recorded('show-id-missing').stdout)).toThrow('not a pg_rman backup.ini')
+    expect(() => parseBackupInfo(recorded('show-id-missing').stdout)).toThrow(ToolOutputError)
   })
 
   it('keeps the 64-bit system identifier as text (fixture init)', () => {
@@ -272,13 +274,13 @@ describe('readVerify', () => {
     ['killed backup, flipped to ERROR', '2026-11-21 10:01:38', 'validate-running', 'show-id-killed', false, 'status ERROR'],
   ])('%s', (_why, id, validate, show, ok, detail) => {
     expect(recorded(validate).exitCode).toBe(0)
-    const [check] = readPgRmanVerify(id, new Map([['validate', out(validate)], ['show-backup', out(show)]]))
+    const [check] = readVerify(labEnv(), { id } as Backup, new Map([['validate', out(validate)], ['show-backup', out(show)]]))
     expect(check!.ok).toBe(ok)
     expect(check!.detail).toContain(detail)
   })
 
   it('without its outputs the verdict is a failure', () => {
-    expect(readPgRmanVerify('2026-11-21 10:00:20', new Map())[0]!.ok).toBe(false)
+    expect(readVerify(labEnv(), { id: '2026-11-21 10:00:20' } as Backup, new Map())[0]!.ok).toBe(false)
   })
 })
 
@@ -306,5 +308,22 @@ describe('what pg_rman writes on restore (fixtures restore-full-newdir, restore-
       ].join('\n'),
     )
     expect(fixtureFile('restore-full-newdir', 'pg_rman_recovery.conf')).toContain("recovery_target_inclusive = 'on'\n")
+  })
+})
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it.each<[string, () => unknown, RegExp]>([
+    ['show: a line of another layout (show -a)', () => parseShowList(recorded('show-detail').stdout), /^pg_rman: unexpected line in pg_rman show/],
+    ['show DATE: not a backup.ini', () => parseBackupInfo(recorded('show-id-missing').stdout), /^pg_rman: not a pg_rman backup.ini/],
+  ])('%s', (_what, read, message) => {
+    let error: unknown
+    try {
+      read()
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ToolOutputError)
+    expect((error as ToolOutputError).exitCode).toBe(1)
+    expect((error as ToolOutputError).message).toMatch(message)
   })
 })

@@ -156,6 +156,11 @@ describe('commands (argv as recorded in the lab)', () => {
     expect(a.planVersion(env).mutates).toBe(false)
   })
 
+  it('no archive refresh: archive-push stores each file at once', () => {
+    expect(a.planArchiveRefresh!(env)).toBeUndefined()
+    expect(a.readArchiveRefresh!(new Map())).toEqual([])
+  })
+
   it('check skips only the archive_command text test, which pitrctl wal-push would fail with [068]', () => {
     const p = a.planCheck(env)
     expect(argvOf(p, 'check')).toEqual([...BASE, '--no-archive-check', 'check'])

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
-import { pgbackrestAdapter, unsupportedReason } from '../../../../src/adapters/pgbackrest/index.js'
+import { pgbackrestAdapter } from '../../../../src/adapters/pgbackrest/index.js'
 import {
   InfoStanzaError,
   backupsFromInfo,
   currentArchiveIds,
   parseInfo,
   parseVerifyText,
+  unsupportedReason,
   verifyChecks,
   walNameOfRepoFile,
   walNamesFromRepoLs,
 } from '../../../../src/adapters/pgbackrest/read.js'
-import { ToolError } from '../../../../src/errors.js'
+import { ToolError, ToolOutputError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -234,3 +235,36 @@ function fakeIo(opts: { listing?: Record<string, string[]>; info?: ProcessResult
     },
   }
 }
+
+/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
+function outputError(read: () => unknown): ToolOutputError {
+  try {
+    read()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ToolOutputError)
+    expect((e as ToolOutputError).exitCode).toBe(1)
+    return e as ToolOutputError
+  }
+  throw new Error('no error thrown')
+}
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it('info: no JSON, or JSON that is not the stanza array', () => {
+    expect(outputError(() => parseInfo(recorded('version').stdout, 'main')).message).toMatch(/^pgbackrest: info --output=json printed no JSON/)
+    expect(outputError(() => parseInfo(recorded('repo-ls-archive').stdout, 'main')).message).toBe('pgbackrest: info --output=json did not print an array')
+  })
+
+  it('info: a backup type pitrctl does not know', () => {
+    const info = parseInfo(recorded('info-json').stdout, 'main')
+    const odd = { ...info, backup: [{ ...info.backup[0]!, type: 'snapshot' }] }
+    expect(outputError(() => backupsFromInfo(odd)).message).toMatch(/has an unknown type 'snapshot'/)
+  })
+
+  it('repo-ls: no JSON', () => {
+    expect(outputError(() => walNamesFromRepoLs(recorded('version').stdout, ['15-1'])).message).toMatch(/^pgbackrest: repo-ls --output=json printed no JSON/)
+  })
+
+  it('version: no pgBackRest version in the output', () => {
+    expect(outputError(() => a.readVersion(recorded('info-json').result)).message).toMatch(/cannot read the pgBackRest version/)
+  })
+})

@@ -157,6 +157,11 @@ describe('commands as recorded', () => {
     expect(only(walgAdapter.planCheck(labEnv())).argv).toEqual(recordedArgs('st-check-read-ok'))
   })
 
+  it('no archive refresh: wal-push stores each file at once', () => {
+    expect(walgAdapter.planArchiveRefresh!(labEnv())).toBeUndefined()
+    expect(walgAdapter.readArchiveRefresh!(new Map())).toEqual([])
+  })
+
   it('wal-push hands the one file over, refusing to overwrite different content even for an adopted file', () => {
     const s = only(walgAdapter.planWalPush(labEnv(), '/tmp/walg-lab/data/pg_wal/000000010000000000000001'))
     expect(s.argv).toEqual(recordedArgs('wal-push-ok'))

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
 import { walgAdapter } from '../../../../src/adapters/walg/index.js'
 import { parseBackupList, parseWalListing, readVersion, verifyChecks } from '../../../../src/adapters/walg/read.js'
+import { ToolOutputError } from '../../../../src/errors.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -258,5 +259,28 @@ describe('readVerify (wal-verify integrity timeline --json --backup-name)', () =
     expect(verifyChecks(recorded('wal-verify-server-down').stdout, byId(FULL))).toEqual([
       { name: 'WAL-G wal-verify', ok: false, detail: 'wal-verify printed no JSON: (nothing)' },
     ])
+  })
+})
+
+/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
+function outputError(read: () => unknown): ToolOutputError {
+  try {
+    read()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ToolOutputError)
+    expect((e as ToolOutputError).exitCode).toBe(1)
+    return e as ToolOutputError
+  }
+  throw new Error('no error thrown')
+}
+
+describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
+  it('version: no `wal-g version` in the output', () => {
+    expect(outputError(() => readVersion(recorded('st-ls-wal').result)).message).toMatch(/^walg: cannot read the WAL-G version/)
+  })
+
+  it('backup-list: no JSON, or JSON that is not an array', () => {
+    expect(outputError(() => parseBackupList(recorded('version').stdout)).message).toMatch(/^walg: backup-list --detail --json printed no JSON/)
+    expect(outputError(() => parseBackupList(recorded('wal-verify-ok').stdout)).message).toBe('walg: backup-list --detail --json did not print an array')
   })
 })
