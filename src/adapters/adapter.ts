@@ -51,6 +51,8 @@ export interface ToolEnv {
 
 export interface Capabilities {
   readonly backupTypes: readonly BackupType[]
+  /** why the tool takes only these types, in words (what `backup --type` says when refused) */
+  readonly backupTypesNote: string
   /** target kinds the tool's own restore flags express; pitrctl writes the others itself */
   readonly nativeTargets: readonly RecoveryTarget['kind'][]
   /** false: verify is pitrctl's WAL check plus a test restore */
@@ -136,12 +138,12 @@ export interface Adapter {
   planWalGet(env: ToolEnv, walName: string, destPath: string): Plan
   planBackup(env: ToolEnv, req: BackupRequest): Plan
   /**
-   * Only for tools whose archive lags behind what they received (Barman moves WAL from incoming/
-   * only on `archive-wal`/`cron`): run before reading the catalog.
+   * What brings the tool's archive up to date with what it received, run before every catalog
+   * read: undefined where nothing lags (only Barman moves WAL from incoming/, on `archive-wal`).
    */
-  planArchiveRefresh?(env: ToolEnv): Plan | undefined
+  planArchiveRefresh(env: ToolEnv): Plan | undefined
   /** problems the refresh reported (a segment that differs from the one already archived) */
-  readArchiveRefresh?(outputs: StepOutputs): readonly string[]
+  readArchiveRefresh(outputs: StepOutputs): readonly string[]
   readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead>
   /** `wal`: the archived WAL recovering the backup needs (its own, then on to the newest segment) */
   planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan

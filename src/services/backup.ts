@@ -15,16 +15,10 @@ export interface BackupOptions {
   readonly label: string | undefined
 }
 
-const WHY_NOT: Partial<Record<ToolId, string>> = {
-  native: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
-  barman: 'Barman 3.4 with backup_method = postgres takes full backups only',
-  pg_rman: 'pg_rman makes full and incremental (use --type incr) backups',
-}
-
 export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOptions): Promise<Backup | null> {
   const adapter = ctx.adapter(tool)
   if (!adapter.capabilities.backupTypes.includes(opts.type))
-    throw new UsageError(`${TOOL_LABEL[tool]} cannot take a ${opts.type} backup: ${WHY_NOT[tool] ?? `it supports ${adapter.capabilities.backupTypes.join(', ')}`}`, {
+    throw new UsageError(`${TOOL_LABEL[tool]} cannot take a ${opts.type} backup: ${adapter.capabilities.backupTypesNote}`, {
       hint: `use --type ${adapter.capabilities.backupTypes[0]}`,
     })
   if (opts.label !== undefined && (opts.label.length > 100 || /[\u0000-\u001f']/.test(opts.label)))

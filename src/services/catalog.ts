@@ -38,9 +38,9 @@ export interface ReadCatalogOptions {
 export async function readCatalog(ctx: AppContext, tool: ToolId, opts: ReadCatalogOptions): Promise<Catalog> {
   const adapter = ctx.adapter(tool)
   const env = ctx.env(tool)
-  const refresh = adapter.planArchiveRefresh?.(env)
+  const refresh = adapter.planArchiveRefresh(env)
   if (refresh) {
-    const problems = adapter.readArchiveRefresh?.(await ctx.execute(refresh, tool)) ?? []
+    const problems = adapter.readArchiveRefresh(await ctx.execute(refresh, tool))
     if (problems.length)
       throw new ToolError({ kind: 'archive-mismatch', tool, summary: problems[0]!, exitCode: 0, argv: [], stderrTail: problems.slice(1, 8) })
   }

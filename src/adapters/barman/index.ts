@@ -15,6 +15,7 @@ export const barmanAdapter: Adapter = {
   capabilities: {
     // backup_method = postgres takes full backups only in 3.4; `--incremental` (3.11+) needs PostgreSQL 17.
     backupTypes: ['full'],
+    backupTypesNote: 'Barman 3.4 with backup_method = postgres takes full backups only',
     // latest through --get-wal (real archive recovery to a new timeline), the rest by their flags.
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,

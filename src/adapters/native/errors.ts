@@ -2,9 +2,11 @@
  * pg_basebackup, pg_verifybackup and cp failures to ToolFailure kinds. These programs only
  * exit 0 or 1, so stderr decides.
  */
+import path from 'node:path'
 import type { ToolFailure, ToolFailureKind } from '../../errors.js'
 import type { ExecStep } from '../../model/plan.js'
 import type { ProcessResult } from '../../runner/runner.js'
+import { processFailure } from '../process-failure.js'
 
 const PATTERNS: readonly [RegExp, ToolFailureKind][] = [
   [/could not connect|connection to server .* failed|Connection refused|no such file or directory.*socket/i, 'db-unreachable'],
@@ -14,19 +16,9 @@ const PATTERNS: readonly [RegExp, ToolFailureKind][] = [
 ]
 
 export function classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure {
-  const lines = result.stderr.trim().split('\n').filter(Boolean)
-  const kind: ToolFailureKind = result.spawnError === 'program not found'
-    ? 'not-installed'
-    : result.timedOut
-      ? 'timeout'
-      : (PATTERNS.find(([re]) => re.test(result.stderr))?.[1] ?? 'unknown')
-  const last = lines[lines.length - 1]
-  return {
-    kind,
-    tool: 'native',
-    summary: result.spawnError ? `${step.argv[0]}: ${result.spawnError}` : `${step.title} failed${last ? `: ${last}` : ''}`,
-    exitCode: result.exitCode,
-    argv: result.argv,
-    stderrTail: lines.slice(-8),
-  }
+  const { base, failure } = processFailure('native', path.basename(step.argv[0]), step, result, 8)
+  if (failure) return failure
+  const kind: ToolFailureKind = PATTERNS.find(([re]) => re.test(result.stderr))?.[1] ?? 'unknown'
+  const last = base.stderrTail[base.stderrTail.length - 1]
+  return { ...base, kind, summary: `${step.title} failed${last ? `: ${last}` : ''}` }
 }

@@ -13,6 +13,7 @@ export const nativeAdapter: Adapter = {
   capabilities: {
     // pg_basebackup --incremental needs PostgreSQL 17; this project targets 15.
     backupTypes: ['full'],
+    backupTypesNote: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
   },

@@ -13,6 +13,7 @@ export const pgRmanAdapter: Adapter = {
   id: 'pg_rman',
   capabilities: {
     backupTypes: ['full', 'incr'],
+    backupTypesNote: 'pg_rman makes full and incremental (use --type incr) backups',
     // pg_rman's --recovery-target-time only selects the backup (plan.ts planRestore): pitrctl
     // writes every target, the timeline and the restore_command over what pg_rman wrote.
     nativeTargets: [],

@@ -12,6 +12,7 @@ export const pgbackrestAdapter: Adapter = {
   id: 'pgbackrest',
   capabilities: {
     backupTypes: ['full', 'diff', 'incr'],
+    backupTypesNote: 'it supports full, diff, incr',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
   },

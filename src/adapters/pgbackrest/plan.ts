@@ -94,7 +94,7 @@ export function planWalPush(env: ToolEnv, walPath: string): Plan {
 /** a file that is not archived exits 1 without a message (fixture archive-get-missing) */
 export function planWalGet(env: ToolEnv, walName: string, destPath: string): Plan {
   const setup = resolveSetup(env)
-  return plan('pgBackRest archive-get', command(setup, 'wal-get', `fetch ${walName} from the archive`, [], 'archive-get', [walName, destPath]))
+  return plan('pgBackRest archive-get', command(setup, 'wal-get', `fetch ${walName} from the archive`, [], 'archive-get', [walName, destPath], { mutates: false }))
 }
 
 export function planBackup(env: ToolEnv, req: BackupRequest): Plan {

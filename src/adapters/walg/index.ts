@@ -27,6 +27,7 @@ export const walgAdapter: Adapter = {
   capabilities: {
     // incr = a delta from the newest backup, diff = a delta from the newest full (WALG_DELTA_ORIGIN).
     backupTypes: ['full', 'incr', 'diff'],
+    backupTypesNote: 'it supports full, incr, diff',
     // backup-fetch writes no recovery settings: pitrctl writes every target itself.
     nativeTargets: [],
     hasBackupVerify: false,

@@ -77,7 +77,7 @@ export function planWalGet(env: ToolEnv, walName: string, destPath: string): Pla
   const setup = resolveSetup(env)
   return plan(
     'WAL-G wal-fetch',
-    command(setup, 'wal-get', `fetch ${walName} from the archive`, ['wal-fetch', walName, destPath], { env: { WALG_DOWNLOAD_CONCURRENCY: '1' } }),
+    command(setup, 'wal-get', `fetch ${walName} from the archive`, ['wal-fetch', walName, destPath], { env: { WALG_DOWNLOAD_CONCURRENCY: '1' }, mutates: false }),
   )
 }
 
