@@ -5,24 +5,16 @@
  */
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import type { Backup } from '../model/catalog.js'
+import type { RestoreRequest } from '../adapters/adapter.js'
 import { plan } from '../model/plan.js'
 import { planRecoveryConfig } from '../model/recovery-config.js'
 import { toRecoverySettings } from '../model/recovery-settings.js'
-import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/recovery-target.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { AppContext } from './context.js'
 import { startAndWatch, type RecoveryOutcome } from './recovery-watch.js'
 
-export interface RestoreIntoRequest {
+export interface RestoreIntoRequest extends RestoreRequest {
   readonly tool: ToolId
-  readonly backup: Backup
-  readonly dest: string
-  readonly target: RecoveryTarget
-  readonly inclusive: boolean
-  readonly timeline: TimelineChoice
-  readonly action: RecoveryAction
-  readonly clone: boolean
   readonly port: number
   /** in place: the archive_command the cluster must keep */
   readonly archiveCommand?: string | undefined

@@ -4,9 +4,11 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 import type { ToolEnv } from '../../src/adapters/adapter.js'
 import { execStep, type ExecStep } from '../../src/model/plan.js'
 import type { ProcessResult } from '../../src/runner/runner.js'
+import { ToolOutputError } from '../../src/errors.js'
 
 export interface Recorded {
   readonly argv: [string, ...string[]]
@@ -48,4 +50,16 @@ export function labToolEnv(tool: ToolEnv['tool'], lab: string, port: number, rep
     pgMajor: 15,
     ...over,
   }
+}
+
+/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
+export function outputError(read: () => unknown): ToolOutputError {
+  try {
+    read()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ToolOutputError)
+    expect((e as ToolOutputError).exitCode).toBe(1)
+    return e as ToolOutputError
+  }
+  throw new Error('no error thrown')
 }

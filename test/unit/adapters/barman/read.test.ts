@@ -15,7 +15,7 @@ import {
   readArchiveWalProblems,
   readVerify,
 } from '../../../../src/adapters/barman/read.js'
-import { ToolOutputError } from '../../../../src/errors.js'
+import { outputError } from '../../../support/recorded.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { FIXTURES, LAB_SERVER_DIR, adoptedLabEnv, fixtureText, labEnv, recorded, snapshotIO } from './support.js'
@@ -240,18 +240,6 @@ describe('archive-wal output', () => {
     expect(readArchiveRefresh(new Map())).toEqual([])
   })
 })
-
-/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
-function outputError(read: () => unknown): ToolOutputError {
-  try {
-    read()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ToolOutputError)
-    expect((e as ToolOutputError).exitCode).toBe(1)
-    return e as ToolOutputError
-  }
-  throw new Error('no error thrown')
-}
 
 describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
   it('list-backups: no JSON, or no list for the server', () => {

@@ -12,7 +12,8 @@ import {
   walNameOfRepoFile,
   walNamesFromRepoLs,
 } from '../../../../src/adapters/pgbackrest/read.js'
-import { ToolError, ToolOutputError } from '../../../../src/errors.js'
+import { ToolError } from '../../../../src/errors.js'
+import { outputError } from '../../../support/recorded.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -234,18 +235,6 @@ function fakeIo(opts: { listing?: Record<string, string[]>; info?: ProcessResult
       return opts.listing[path] ?? []
     },
   }
-}
-
-/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
-function outputError(read: () => unknown): ToolOutputError {
-  try {
-    read()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ToolOutputError)
-    expect((e as ToolOutputError).exitCode).toBe(1)
-    return e as ToolOutputError
-  }
-  throw new Error('no error thrown')
 }
 
 describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {

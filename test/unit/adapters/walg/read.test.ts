@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
 import { walgAdapter } from '../../../../src/adapters/walg/index.js'
 import { parseBackupList, parseWalListing, readVersion, verifyChecks } from '../../../../src/adapters/walg/read.js'
-import { ToolOutputError } from '../../../../src/errors.js'
+import { outputError } from '../../../support/recorded.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -261,18 +261,6 @@ describe('readVerify (wal-verify integrity timeline --json --backup-name)', () =
     ])
   })
 })
-
-/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
-function outputError(read: () => unknown): ToolOutputError {
-  try {
-    read()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ToolOutputError)
-    expect((e as ToolOutputError).exitCode).toBe(1)
-    return e as ToolOutputError
-  }
-  throw new Error('no error thrown')
-}
 
 describe('output pitrctl cannot read is a tool failure (ToolOutputError, exit 1)', () => {
   it('version: no `wal-g version` in the output', () => {
