@@ -2,7 +2,7 @@
  * The `alert-*` judgements `pitrctl check` prints, one line each with the measured value: pure
  * functions of what the service measured and the threshold from pitrctl.ini.
  */
-import type { BackupAttempt } from './backup-attempts.js'
+import { trailingFailures, type BackupAttempt } from './backup-attempts.js'
 import type { Backup } from './catalog.js'
 import { formatDuration } from './duration.js'
 
@@ -45,11 +45,15 @@ export function judgeArchiveLag(pending: PendingWal, nowMs: number, thresholdMs:
   }
 }
 
-/** `trailing`: the failed attempts since the last success, oldest first */
-export function judgeBackupFailures(trailing: readonly BackupAttempt[], threshold: number): AlertCheck {
+/** `attempts`: every recorded backup attempt (backup-attempts.jsonl) */
+export function judgeBackupFailures(attempts: readonly BackupAttempt[], threshold: number): AlertCheck {
   const name = `backup failures (alert-backup-failures ${threshold})`
+  const trailing = trailingFailures(attempts)
   const n = trailing.length
-  if (n === 0) return { name, ok: true, detail: 'the last backup attempt succeeded (or none was recorded yet)' }
+  if (n === 0) {
+    const last = [...attempts].sort((x, y) => Date.parse(x.at) - Date.parse(y.at)).pop()
+    return { name, ok: true, detail: last ? `the last attempt, at ${last.at} (${last.tool}), succeeded` : 'no backup attempt recorded yet' }
+  }
   const last = trailing[n - 1]!
   return { name, ok: n < threshold, detail: `${n} backup attempt${n === 1 ? '' : 's'} in a row failed; the last at ${last.at} (${last.tool}): ${last.error ?? 'failed'}` }
 }

@@ -8,7 +8,6 @@ import path from 'node:path'
 import type { AlertThresholds } from '../config/day2.js'
 import { AppError } from '../errors.js'
 import { judgeArchiveLag, judgeBackupAge, judgeBackupFailures, judgeRepoUsage, newestOkBackup, type AlertCheck, type PendingWal } from '../model/alerts.js'
-import { trailingFailures } from '../model/backup-attempts.js'
 import type { Backup } from '../model/catalog.js'
 import { formatDuration } from '../model/duration.js'
 import { readAttempts } from './backup-attempts.js'
@@ -26,7 +25,7 @@ export async function alertChecks(ctx: AppContext, nowMs = Date.now()): Promise<
   if (a.archiveLagMs !== undefined)
     out.push(await guard(`archive lag (alert-archive-lag ${formatDuration(a.archiveLagMs)})`, async () => judgeArchiveLag(await pendingWal(ctx.cluster.pgdata), nowMs, a.archiveLagMs!)))
   if (a.backupFailures !== undefined)
-    out.push(await guard(`backup failures (alert-backup-failures ${a.backupFailures})`, async () => judgeBackupFailures(trailingFailures(await readAttempts(ctx.stateDir)), a.backupFailures!)))
+    out.push(await guard(`backup failures (alert-backup-failures ${a.backupFailures})`, async () => judgeBackupFailures(await readAttempts(ctx.stateDir), a.backupFailures!)))
   if (a.repoUsagePercent !== undefined) out.push(await guard(`repository usage (alert-repo-usage ${a.repoUsagePercent}%)`, () => repoUsage(ctx, a.repoUsagePercent!)))
   return out
 }

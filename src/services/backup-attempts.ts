@@ -31,10 +31,14 @@ export async function appendAttempt(stateDir: string, a: BackupAttempt): Promise
   await mkdirMode(stateDir)
   const file = attemptsFile(stateDir)
   const created = await fs.stat(file).then(() => false, () => true)
-  const h = await fs.open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)
+  const h = await fs.open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o600)
   let size: number
   try {
-    await h.write(renderAttemptLine(a))
+    // a crash mid-append leaves a line without its newline: end it, so only that line is lost
+    const before = (await h.stat()).size
+    const last = Buffer.alloc(1)
+    const torn = before > 0 && (await h.read(last, 0, 1, before - 1)).bytesRead === 1 && last[0] !== 0x0a
+    await h.write(`${torn ? '\n' : ''}${renderAttemptLine(a)}`)
     await h.sync()
     size = (await h.stat()).size
   } finally {
@@ -48,6 +52,11 @@ export async function appendAttempt(stateDir: string, a: BackupAttempt): Promise
     const lines = (await fs.readFile(file, 'utf8')).split('\n').filter(Boolean)
     await writeFileDurable(file, `${lines.slice(-KEEP_LINES).join('\n')}\n`)
   }
+}
+
+/** the error's first line, whitespace collapsed, redacted, at most 500 characters */
+function oneLine(message: string): string {
+  return redactor.redact(message.split('\n')[0]!.replace(/\s+/g, ' ').trim()).slice(0, 500)
 }
 
 /**
@@ -67,7 +76,7 @@ export async function recordAttempt<T extends { id: string } | null>(
   } catch (e) {
     const code = e instanceof AppError ? e.exitCode : EXIT.toolFailed
     if (code !== EXIT.usage && code !== EXIT.refused)
-      await appendAttempt(o.stateDir, { at: new Date().toISOString(), ...base, outcome: 'failed', error: redactor.redact((e as Error).message.split('\n')[0]!).slice(0, 500) }).catch(() => undefined)
+      await appendAttempt(o.stateDir, { at: new Date().toISOString(), ...base, outcome: 'failed', error: oneLine((e as Error).message) }).catch(() => undefined)
     throw e
   }
   await appendAttempt(o.stateDir, { at: new Date().toISOString(), ...base, outcome: 'ok', ...(result ? { backup: result.id } : {}) })

@@ -57,13 +57,14 @@ describe('alert-backup-failures', () => {
     expect(trailingFailures([])).toHaveLength(0)
   })
   it('fails when that many in a row failed', () => {
-    const two = [at(2, 'failed'), at(3, 'failed')]
+    const two = [at(0, 'ok'), at(2, 'failed'), at(3, 'failed')]
     expect(judgeBackupFailures(two, 3).ok).toBe(true)
     const j = judgeBackupFailures(two, 2)
     expect(j.ok).toBe(false)
     expect(j.name).toBe('backup failures (alert-backup-failures 2)')
     expect(j.detail).toBe(`2 backup attempts in a row failed; the last at ${at(3, 'failed').at} (native): native: pg_basebackup failed`)
-    expect(judgeBackupFailures([], 1)).toMatchObject({ ok: true })
+    expect(judgeBackupFailures([...two, at(4, 'ok')], 1)).toMatchObject({ ok: true, detail: `the last attempt, at ${at(4, 'ok').at} (native), succeeded` })
+    expect(judgeBackupFailures([], 1)).toEqual({ name: 'backup failures (alert-backup-failures 1)', ok: true, detail: 'no backup attempt recorded yet' })
   })
   it('the attempts file: one JSON line each; a torn or foreign line is skipped', () => {
     const a = at(0, 'ok')
