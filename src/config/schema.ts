@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js'
 import { isToolId, type ToolId } from '../model/tool-id.js'
 import { isValidTimeZone } from '../model/time.js'
 import { isSecretKey } from '../util/redact.js'
+import { isDay2Key, mergeDay2, parseDay2Section, type AlertThresholds, type Day2Section, type Schedules } from './day2.js'
 
 export interface GlobalConfig {
   readonly runAs: string | undefined
@@ -27,6 +28,10 @@ export interface ClusterConfig {
   readonly repo: string | undefined
   /** `<tool>.<option>` keys, by tool */
   readonly toolOptions: Readonly<Record<ToolId, Readonly<Record<string, string>>>>
+  // --- day-2: alert-*, schedule-* (and expire-auto until the retention keys land), see day2.ts ---
+  readonly alerts: AlertThresholds
+  readonly schedules: Schedules
+  readonly expireAuto: boolean
 }
 
 export interface PitrConfig {
@@ -71,6 +76,8 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
   let global: GlobalConfig = { runAs: undefined, timezone: undefined }
   const clusters = new Map<string, ClusterConfig>()
   let holdsSecrets = false
+  const g = raw.global
+  const globalDay2: Day2Section = typeof g === 'object' && g !== null ? parseDay2Section(file, 'global', stringValues(file, 'global', g as RawSection)) : {}
 
   for (const [section, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null)
@@ -78,7 +85,7 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     const sec = stringValues(file, section, value as RawSection)
     if (section === 'global') {
       for (const k of Object.keys(sec))
-        if (!(GLOBAL_KEYS as readonly string[]).includes(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
+        if (!(GLOBAL_KEYS as readonly string[]).includes(k) && !isDay2Key(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
       if (sec.timezone !== undefined && !isValidTimeZone(sec.timezone))
         throw new ConfigError(file, section, 'timezone', `${JSON.stringify(sec.timezone)} is not a time zone`, 'use an IANA name such as Asia/Tokyo or UTC')
       global = { runAs: sec['run-as'], timezone: sec.timezone }
@@ -86,7 +93,7 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     }
     if (!CLUSTER_NAME.test(section))
       throw new ConfigError(file, section, undefined, 'is not a valid cluster name', 'use letters, digits, dot, dash and underscore (at most 63)')
-    const c = validateCluster(file, section, sec)
+    const c: ClusterConfig = { ...validateCluster(file, section, sec), ...mergeDay2(globalDay2, parseDay2Section(file, section, sec)) }
     if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey))) holdsSecrets = true
     clusters.set(section, c)
   }
@@ -103,7 +110,7 @@ function stringValues(file: string, section: string, sec: RawSection): Record<st
   return out
 }
 
-function validateCluster(file: string, section: string, sec: Record<string, string>): ClusterConfig {
+function validateCluster(file: string, section: string, sec: Record<string, string>): Omit<ClusterConfig, 'alerts' | 'schedules' | 'expireAuto'> {
   const base: Record<string, string> = {}
   const toolOptions: Record<ToolId, Record<string, string>> = { native: {}, pgbackrest: {}, barman: {}, walg: {}, pg_rman: {} }
   for (const [k, v] of Object.entries(sec)) {
@@ -117,6 +124,7 @@ function validateCluster(file: string, section: string, sec: Record<string, stri
       toolOptions[tool][option] = v
       continue
     }
+    if (isDay2Key(k)) continue
     if (!(CLUSTER_KEYS as readonly string[]).includes(k))
       throw new ConfigError(file, section, k, 'is not a known key', `a cluster section takes ${CLUSTER_KEYS.join(', ')} and <tool>.<option> keys`)
     base[k] = v

@@ -6,6 +6,7 @@ import { ToolError, UsageError } from '../errors.js'
 import type { Backup } from '../model/catalog.js'
 import { TOOL_LABEL, type ToolId } from '../model/tool-id.js'
 import { ensureArchived } from './archiving.js'
+import { recordAttempt } from './backup-attempts.js'
 import { readCatalog } from './catalog.js'
 import type { AppContext } from './context.js'
 import { withLock } from './lock.js'
@@ -15,7 +16,12 @@ export interface BackupOptions {
   readonly label: string | undefined
 }
 
+/** one backup, its outcome recorded for `alert-backup-failures` (services/backup-attempts.ts) */
 export async function takeBackup(ctx: AppContext, tool: ToolId, opts: BackupOptions): Promise<Backup | null> {
+  return recordAttempt({ stateDir: ctx.stateDir, tool, type: opts.type, dryRun: ctx.dryRun }, () => backupOnce(ctx, tool, opts))
+}
+
+async function backupOnce(ctx: AppContext, tool: ToolId, opts: BackupOptions): Promise<Backup | null> {
   const adapter = ctx.adapter(tool)
   if (!adapter.capabilities.backupTypes.includes(opts.type))
     throw new UsageError(`${TOOL_LABEL[tool]} cannot take a ${opts.type} backup: ${adapter.capabilities.backupTypesNote}`, {

@@ -1,10 +1,12 @@
 /**
- * `pitrctl check`: one line per check, all of them run even when one fails.
+ * `pitrctl check`: one line per check, all of them run even when one fails; the `alert-*`
+ * thresholds come last (services/alerts.ts).
  */
 import type { VerifyCheck } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
 import { TOOL_LABEL } from '../model/tool-id.js'
 import { withPg } from '../pg/client.js'
+import { alertChecks } from './alerts.js'
 import { archiveCommand } from './archiving.js'
 import type { AppContext } from './context.js'
 
@@ -74,5 +76,6 @@ export async function checkCluster(ctx: AppContext): Promise<CheckReport> {
       checks.push({ name: `${tool} repository`, ok: false, detail: e.message })
     }
   }
+  checks.push(...(await alertChecks(ctx)))
   return { cluster: ctx.cluster.name, ok: checks.every((c) => c.ok), missingTool, checks }
 }

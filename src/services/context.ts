@@ -52,10 +52,15 @@ export interface ContextOptions {
   readonly runner?: Runner
 }
 
+/** the OS user PostgreSQL and the tools run as: run-as, else postgres for root, else the caller */
+export function osUserFor(config: PitrConfig): string {
+  return config.global.runAs ?? (isRoot() ? 'postgres' : (process.env.USER ?? 'postgres'))
+}
+
 export async function createContext(o: ContextOptions): Promise<AppContext> {
   const config = await loadConfig(o.configFlag)
   const cluster = selectCluster(config, o.cluster)
-  const osUser = config.global.runAs ?? (isRoot() ? 'postgres' : (process.env.USER ?? 'postgres'))
+  const osUser = osUserFor(config)
   if (isRoot()) dropPrivileges(lookupUser(osUser))
   return buildContext(config, cluster, osUser, o)
 }

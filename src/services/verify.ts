@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { VerifyCheck, WalNeeded } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
+import { newestOkBackup } from '../model/alerts.js'
 import { isRestorable, type Backup, type Catalog } from '../model/catalog.js'
 import { MissingHistoryError, timelinePath } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -31,10 +32,17 @@ export interface VerifyReport {
   readonly results: readonly VerifyResult[]
 }
 
-export async function verifyBackups(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean): Promise<VerifyReport> {
+/** `opts.newest`: only each tool's newest backup with status ok (the scheduled drill, `schedule-verify`) */
+export async function verifyBackups(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean, opts: { newest?: boolean } = {}): Promise<VerifyReport> {
   const catalogs = await readCatalogs(ctx, tools, true)
   const results: VerifyResult[] = []
   for (const c of catalogs) {
+    if (opts.newest) {
+      const b = newestOkBackup(c.backups)
+      if (b) results.push(await verifyOne(ctx, c, b, withRestore))
+      else results.push({ backup: '-', tool: c.tool, ok: false, checks: [{ name: 'backup exists', ok: false, detail: `${c.tool} has no backup with status ok` }] })
+      continue
+    }
     const chosen = c.backups.filter((b) => (backupId === undefined ? b.status !== 'running' : b.id === backupId))
     for (const b of chosen) results.push(await verifyOne(ctx, c, b, withRestore))
   }
