@@ -78,6 +78,15 @@ for (const tool of TOOLS) {
       expect(ready.length).toBeGreaterThan(0)
       const victim = ready[0]!
       await writeTornCopy(c, tool, victim)
+      if (tool === 'native') {
+        // check and verify name the torn copy (plain-file archive: by size)
+        const k = await c.cli(['check', '--json'])
+        expect(k.exitCode).toBe(1)
+        expect(k.json().checks.find((x: { name: string }) => x.name === 'native archived WAL sizes')).toMatchObject({ ok: false, detail: expect.stringContaining(`${victim} (4194304 bytes)`) })
+        const v = await c.cli(['verify', '--json'])
+        expect(v.exitCode).toBe(3)
+        expect(JSON.stringify(v.json())).toContain(`${victim} (4194304 bytes)`)
+      }
       await pgbench(c, ['-n', '-c', '2', '-t', '200'])
       await c.sb.stop('immediate')
       const truth = await groundTruth(c, 'torn')
