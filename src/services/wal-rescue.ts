@@ -10,6 +10,7 @@ import type { BaseChoice } from '../model/choose-backup.js'
 import { execStep, plan } from '../model/plan.js'
 import { parseSegmentHeader, segmentRejection } from '../model/wal-page.js'
 import { walFileKind } from '../model/wal-name.js'
+import { parseHistoryFile, type HistoryEntry } from '../model/timeline.js'
 import { walPush } from './archiving.js'
 import type { AppContext } from './context.js'
 import { analyzeSegment } from './wal-index.js'
@@ -23,13 +24,17 @@ export interface Rescued {
    * half way) — they are rescued even when archived
    */
   readonly ready: Set<string>
+  /** the rescued history files, read: a timeline the old server began (promoted) and never archived */
+  readonly historyEntries: Map<number, HistoryEntry[]>
 }
 
 /** the catalog with the rescued segments its own archive lacks: another tool holding a segment does not help this one */
 export function withRescued(c: Catalog, rescued: Rescued | undefined): Catalog {
   if (!rescued) return c
   const extra = [...rescued.segments].filter(([n]) => !c.wal.segments.has(n))
-  return { ...c, wal: { ...c.wal, segments: new Set([...c.wal.segments, ...extra.map(([n]) => n)]), index: new Map([...c.wal.index, ...extra]) } }
+  const histories = new Map<number, readonly HistoryEntry[]>(c.wal.histories)
+  for (const [t, h] of rescued.historyEntries) if (!histories.has(t)) histories.set(t, h)
+  return { ...c, wal: { ...c.wal, histories, segments: new Set([...c.wal.segments, ...extra.map(([n]) => n)]), index: new Map([...c.wal.index, ...extra]) } }
 }
 
 /**
@@ -45,10 +50,16 @@ export async function findLocalWal(ctx: AppContext, catalogs: readonly Catalog[]
   const systemId = catalogs.flatMap((c) => c.backups).find((b) => b.systemId)?.systemId ?? null
   const segments = new Map<string, WalSegmentInfo>()
   const histories: string[] = []
+  const historyEntries = new Map<number, HistoryEntry[]>()
   for (const name of names) {
     const kind = walFileKind(name)
     if (kind === 'history') {
-      if (!catalogs.some((c) => c.wal.histories.has(Number.parseInt(name.slice(0, 8), 16)))) histories.push(name)
+      const tli = Number.parseInt(name.slice(0, 8), 16)
+      if (!catalogs.some((c) => c.wal.histories.has(tli))) {
+        histories.push(name)
+        const text = await fs.readFile(path.join(walDir, name), 'utf8').catch(() => undefined)
+        if (text !== undefined) historyEntries.set(tli, parseHistoryFile(text))
+      }
       continue
     }
     if (kind !== 'segment' || (inEvery(name) && !ready.has(name))) continue
@@ -65,7 +76,7 @@ export async function findLocalWal(ctx: AppContext, catalogs: readonly Catalog[]
     }
     segments.set(name, { ...(await analyzeSegment(ctx, file, name)), sha256: null })
   }
-  return { segments, histories, ready: new Set([...ready].filter((n) => segments.has(n))) }
+  return { segments, histories, historyEntries, ready: new Set([...ready].filter((n) => segments.has(n))) }
 }
 
 /**

@@ -4,7 +4,8 @@
  * rounds of pgbench load with kill -9 of wal-push or a backup, or `pg_ctl -m immediate`, each
  * followed by an in-place `restore --to latest` that must bring back exactly what was committed
  * (the crashed directory, crash-recovered on its own, is the ground truth), then archiving and a
- * backup that work. CRASH_ROUNDS (default 2) rounds per tool; CRASH_REPORT=FILE appends one JSON
+ * backup that work. CRASH_ROUNDS (default 2) rounds per tool, cycling through kill -9 of wal-push,
+ * pg_ctl -m immediate, kill -9 of a backup and kill -9 of the restore itself; CRASH_REPORT=FILE appends one JSON
  * line per round (test/soak/wal-crash.mjs runs many and prints the table).
  */
 import { createHash } from 'node:crypto'
@@ -12,9 +13,11 @@ import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setUpCluster, skipReason, type TestCluster } from '../support/cluster.js'
-import { CRASH_KINDS, counts, crashRound, expectArchivingAndBackupWork, groundTruth, pgbench } from '../support/wal-crash.js'
+import { CRASH_KINDS, type CrashKind, counts, crashRound, expectArchivingAndBackupWork, groundTruth, pgbench } from '../support/wal-crash.js'
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 2)
+// CRASH_KINDS=kill-restore,… narrows the crashes the rounds cycle through
+const KINDS = (process.env.CRASH_KINDS?.split(',') as CrashKind[] | undefined) ?? CRASH_KINDS
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
 const SEGMENT = /^[0-9A-F]{24}$/
@@ -109,7 +112,7 @@ for (const tool of TOOLS) {
     it(`${ROUNDS} crash round(s) under pgbench load: latest brings back every committed transaction`, async () => {
       const failures: string[] = []
       for (let i = 0; i < ROUNDS; i++) {
-        const kind = CRASH_KINDS[i % CRASH_KINDS.length]!
+        const kind = KINDS[i % KINDS.length]!
         const seed = SEED + i
         const res = await crashRound(c, tool, kind, seed)
         if (process.env.CRASH_REPORT) await fs.appendFile(process.env.CRASH_REPORT, `${JSON.stringify(res)}\n`)

@@ -145,8 +145,48 @@ export async function expectArchivingAndBackupWork(c: TestCluster): Promise<void
   expect(b.json().status).toBe('ok')
 }
 
-export type CrashKind = 'kill-wal-push' | 'immediate' | 'kill-backup'
-export const CRASH_KINDS: readonly CrashKind[] = ['kill-wal-push', 'immediate', 'kill-backup']
+export type CrashKind = 'kill-wal-push' | 'immediate' | 'kill-backup' | 'kill-restore'
+export const CRASH_KINDS: readonly CrashKind[] = ['kill-wal-push', 'immediate', 'kill-backup', 'kill-restore']
+
+const RESTORE = ['restore', '--to', 'latest', '--start', '--action', 'promote', '--yes', '--json'] as const
+
+/**
+ * kill -9 of an in-place restore (its whole process group) at a random moment, then what a DBA
+ * does: follow pitrctl's hint for an unfinished restore (move the half-restored directory away,
+ * the original back, remove the marker), stop a server the killed restore left running, restore again.
+ */
+async function killRestoreThenRecover(c: TestCluster, rand: () => number): Promise<void> {
+  const child = spawnCli(c, RESTORE)
+  const exited = new Promise((r) => child.once('exit', r))
+  await Promise.race([sleep(500 + rand() * 8000), exited])
+  try {
+    process.kill(-child.pid!, 'SIGKILL')
+  } catch {
+    /* it finished */
+  }
+  await exited
+  for (const p of sandboxPids(c, /run\.js (restore|wal-fetch)|pgbackrest|barman|wal-g|pg_basebackup|cp -a/)) {
+    try {
+      process.kill(p, 'SIGKILL')
+    } catch {
+      /* gone */
+    }
+  }
+  const probe = await c.cli(['restore', '--to', 'latest', '--dry-run', '--yes', '--json'])
+  const m = /the original data directory is at (\S+?)(?: —|$)[\s\S]*then remove (\S+)/.exec(probe.stderr)
+  if (m) {
+    const failed = `${c.sb.pgdata}.killed-${Date.now()}`
+    if (await fs.stat(path.join(c.sb.pgdata, 'postmaster.pid')).then(() => true, () => false)) await c.sb.stop('immediate').catch(() => undefined)
+    await fs.rename(c.sb.pgdata, failed).catch(() => undefined)
+    await fs.rename(m[1]!, c.sb.pgdata)
+    await fs.rm(m[2]!, { force: true })
+    await fs.rm(failed, { recursive: true, force: true })
+  } else if (await fs.stat(path.join(c.sb.pgdata, 'postmaster.pid')).then(() => true, () => false)) {
+    // killed after the server was started: it recovers on its own; let it, stop it, restore again
+    for (let i = 0; i < 300 && !(await c.sql('select 1').then(() => true, () => false)); i++) await sleep(200)
+    await c.sb.stop('fast').catch(() => c.sb.stop('immediate'))
+  }
+}
 
 export interface RoundResult {
   readonly tool: string
@@ -184,7 +224,8 @@ export async function crashRound(c: TestCluster, tool: string, kind: CrashKind, 
     await load.stop()
   }
   const truth = await groundTruth(c, `${tool}-${seed}`)
-  const r = await c.cli(['restore', '--to', 'latest', '--start', '--action', 'promote', '--yes', '--json'])
+  if (kind === 'kill-restore') await killRestoreThenRecover(c, rand)
+  const r = await c.cli(RESTORE)
   if (r.exitCode !== 0) return { tool, kind, seed, ok: false, truth, restored: null, killedPush, rescued: 0, error: `restore exit ${r.exitCode}: ${r.stderr.trim().split('\n').slice(-6).join(' | ')}` }
   const restored = await counts(c)
   const out = r.json()
