@@ -17,3 +17,6 @@ const ADAPTERS: Partial<Record<ToolId, Adapter>> = {
 export function adapterFor(tool: ToolId): Adapter | undefined {
   return ADAPTERS[tool]
 }
+
+/** WAL-G's torn-object repair (services/torn-repair.ts): WAL-G alone leaves torn objects under final names */
+export * as walgTorn from './walg/torn.js'

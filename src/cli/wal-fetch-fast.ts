@@ -1,8 +1,8 @@
 /**
- * `pitrctl wal-fetch NAME DEST` without oclif: the native restore_command runs once per segment,
- * and loading the whole CLI each time made native recovery several times slower than the other
- * tools'. Same flags, same plan, same exit codes and one-line errors as the command
- * (commands/wal-fetch.ts).
+ * `pitrctl wal-fetch [--tool X] NAME DEST` without oclif: every tool's restore_command (pitrctl
+ * checks what the tool fetched before PostgreSQL sees it: services/checked-wal-fetch.ts) runs once
+ * per segment, and loading the whole CLI each time made recovery several times slower. Same
+ * flags, same plan, same exit codes and one-line errors as the command (commands/wal-fetch.ts).
  */
 import { adapterFor } from '../adapters/registry.js'
 import { loadConfig, selectCluster } from '../config/load.js'
@@ -12,7 +12,8 @@ import { readPgMajor } from '../pg/server.js'
 import { ExecaRunner } from '../runner/execa-runner.js'
 import { executePlan } from '../runner/execute-plan.js'
 import { pitrctlArgv, resolveBinDir, toolEnvFor } from '../services/tool-env.js'
-import { planWalFetch } from '../services/wal-fetch-plan.js'
+import { checkedWalFetch } from '../services/checked-wal-fetch.js'
+import type { ToolId } from '../model/tool-id.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
 import { redactor } from '../util/redact.js'
 
@@ -39,14 +40,15 @@ export async function fastWalFetch(argv: readonly string[]): Promise<number | un
   try {
     const config = await loadConfig(a.config)
     const cluster = selectCluster(config, a.cluster)
-    if ((a.tool ?? 'native') !== 'native' || !cluster.tools.includes('native'))
-      throw new UsageError('wal-fetch serves the native tool only', { hint: "other tools' restore_command is their own get command" })
+    const tool = (a.tool ?? cluster.tools[0]) as ToolId
+    const adapter = adapterFor(tool)
+    if (!adapter || !cluster.tools.includes(tool)) throw new UsageError(`cluster ${cluster.name} has no tool ${tool}`, { hint: `tools: ${cluster.tools.join(', ')}` })
     const osUser = config.global.runAs ?? 'postgres'
     if (isRoot()) dropPrivileges(lookupUser(osUser))
     const pgMajor = await readPgMajor(cluster.pgdata)
-    const env = toolEnvFor(config, cluster, 'native', { binDir: await resolveBinDir(cluster, pgMajor), pgMajor, osUser, stateDir: stateDirFor(cluster), pitrctl: pitrctlArgv() })
-    const adapter = adapterFor('native')!
-    await executePlan(planWalFetch(adapter, env, a.name, a.dest), { runner: new ExecaRunner(), dryRun: false, dryRunOut: () => undefined, classify: (s, r) => adapter.classifyFailure(s, r) })
+    const env = toolEnvFor(config, cluster, tool, { binDir: await resolveBinDir(cluster, pgMajor), pgMajor, osUser, stateDir: stateDirFor(cluster), pitrctl: pitrctlArgv() })
+    const runner = new ExecaRunner()
+    await checkedWalFetch((p) => executePlan(p, { runner, dryRun: false, dryRunOut: () => undefined, classify: (s, r) => adapter.classifyFailure(s, r) }), adapter, env, a.name, a.dest)
     return EXIT.ok
   } catch (e) {
     // PostgreSQL asks for files that do not exist (the next timeline's history, the end of WAL): quiet.

@@ -76,7 +76,8 @@ async function runStep(step: Step, ctx: PlanContext): Promise<ProcessResult | un
     }
     case 'archive-copy': {
       try {
-        await archiveCopy(step.src, step.destDir)
+        const r = await archiveCopy(step.src, step.destDir)
+        if (r.outcome === 'repaired') process.stderr.write(`pitrctl: ${path.basename(step.src)} in ${step.destDir} was a torn copy (${r.bytes} bytes expected); replaced with the complete file\n`)
       } catch (e) {
         if (e instanceof ArchiveMismatchError)
           throw new ToolError({ kind: 'archive-mismatch', tool: 'pitrctl', summary: e.message, exitCode: undefined, argv: ['archive-copy', step.src, step.destDir], stderrTail: [] })

@@ -10,6 +10,7 @@ import { buildWalCommand } from '../model/recovery-settings.js'
 import { walFileKind } from '../model/wal-name.js'
 import { withPg } from '../pg/client.js'
 import type { AppContext } from './context.js'
+import { repairTornCopy } from './torn-repair.js'
 import { planWalFetch } from './wal-fetch-plan.js'
 import { analyzeSegment, writeIndexEntry } from './wal-index.js'
 
@@ -36,7 +37,11 @@ export async function walPush(ctx: AppContext, walPath: string, deadlineMs: numb
   const signal = AbortSignal.timeout(deadlineMs)
   for (const tool of ctx.cluster.tools) {
     try {
-      await ctx.execute(ctx.adapter(tool).planWalPush(ctx.env(tool), abs), tool, { signal })
+      await ctx.execute(ctx.adapter(tool).planWalPush(ctx.env(tool), abs), tool, { signal }).catch(async (e: unknown) => {
+        // a torn copy left by a push killed half way is removed, then the push is tried once more
+        if (!signal.aborted && (await repairTornCopy(ctx, tool, abs, e))) return ctx.execute(ctx.adapter(tool).planWalPush(ctx.env(tool), abs), tool, { signal })
+        throw e
+      })
     } catch (e) {
       if (signal.aborted) throw new ToolError({ kind: 'timeout', tool, summary: `archiving ${name} took longer than ${deadlineMs / 1000}s`, exitCode: undefined, argv: ['wal-push', abs], stderrTail: [] })
       throw e

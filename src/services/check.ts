@@ -9,6 +9,7 @@ import { withPg } from '../pg/client.js'
 import { alertChecks } from './alerts.js'
 import { archiveCommand } from './archiving.js'
 import type { AppContext } from './context.js'
+import { tornCheck } from './torn-check.js'
 
 export interface CheckReport {
   readonly cluster: string
@@ -71,6 +72,8 @@ export async function checkCluster(ctx: AppContext): Promise<CheckReport> {
     try {
       await ctx.execute(ctx.adapter(tool).planCheck(ctx.env(tool)), tool)
       checks.push({ name: `${tool} repository`, ok: true, detail: 'reachable' })
+      const torn = await tornCheck(ctx, tool)
+      if (torn) checks.push(torn)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
       checks.push({ name: `${tool} repository`, ok: false, detail: e.message })

@@ -11,6 +11,7 @@ import { planRecoveryConfig } from '../model/recovery-config.js'
 import { toRecoverySettings } from '../model/recovery-settings.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { AppContext } from './context.js'
+import { checkedRestoreCommand } from './checked-wal-fetch.js'
 import { startAndWatch, type RecoveryOutcome } from './recovery-watch.js'
 
 export interface RestoreIntoRequest extends RestoreRequest {
@@ -60,7 +61,9 @@ export async function restoreInto(ctx: AppContext, r: RestoreIntoRequest): Promi
     desired,
     autoConf: await read(path.join(r.dest, 'postgresql.auto.conf')),
     extraFiles: await Promise.all(restorePlan.recoveryFiles.map(async (p) => ({ path: p, content: await read(p) }))),
-    restoreCommand: restorePlan.restoreCommand,
+    // Every tool's recovery goes through pitrctl's checked fetch (a torn archived copy must make
+    // restore_command fail, so PostgreSQL takes pg_wal's complete copy): checked-wal-fetch.ts.
+    restoreCommand: checkedRestoreCommand(ctx.env(r.tool)),
     clone: r.clone ? { port: r.port } : undefined,
     archiveCommand: r.clone ? undefined : r.archiveCommand,
   })

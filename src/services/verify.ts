@@ -19,6 +19,7 @@ import type { AppContext } from './context.js'
 import { readCatalogs } from './list.js'
 import { refuseTablespaces } from './restore-guards.js'
 import { restoreInto } from './restore-into.js'
+import { tornCheck } from './torn-check.js'
 
 export interface VerifyResult {
   readonly backup: string
@@ -64,6 +65,8 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
     }
   }
   checks.push(...walChecks(c, b))
+  const torn = await tornCheck(ctx, c.tool, walNeeded(c, b).map((w) => w.name))
+  if (torn) checks.push(torn)
   if (withRestore && checks.every((k) => k.ok)) checks.push(await testRestore(ctx, c.tool, b))
   return { backup: b.id, tool: c.tool, ok: checks.every((k) => k.ok), checks }
 }

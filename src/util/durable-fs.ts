@@ -64,15 +64,23 @@ export class ArchiveMismatchError extends Error {
 }
 
 export interface ArchiveCopyResult {
-  readonly outcome: 'archived' | 'already-archived'
+  /** repaired: what the archive held was a torn copy (a strict prefix of this file) and is replaced */
+  readonly outcome: 'archived' | 'already-archived' | 'repaired'
   readonly sha256: string
   readonly bytes: number
 }
 
+/** a torn copy of `data`: shorter, and every byte it has is `data`'s (what a write killed half way leaves) */
+export function isStrictPrefix(existing: Buffer, data: Buffer): boolean {
+  return existing.length < data.length && data.subarray(0, existing.length).equals(existing)
+}
+
 /**
  * Copy one WAL file into an archive directory. The same content already there is success
- * (PostgreSQL re-archives after a crash, L10); different content is refused and the stored
- * file is left untouched (a split brain must be loud, never silently overwritten).
+ * (PostgreSQL re-archives after a crash, L10); a strict prefix of it (a torn copy, from a writer
+ * killed half way or a copy made outside pitrctl) is replaced, atomically; other different
+ * content is refused and the stored file is left untouched (a split brain must be loud, never
+ * silently overwritten).
  */
 export async function archiveCopy(src: string, destDir: string): Promise<ArchiveCopyResult> {
   const name = path.basename(src)
@@ -86,7 +94,17 @@ export async function archiveCopy(src: string, destDir: string): Promise<Archive
   if (existing !== undefined) {
     const existingSha = createHash('sha256').update(existing).digest('hex')
     if (existingSha === sha256) return { outcome: 'already-archived', sha256, bytes: data.length }
-    throw new ArchiveMismatchError(dest, existingSha, sha256)
+    if (!isStrictPrefix(existing, data)) throw new ArchiveMismatchError(dest, existingSha, sha256)
+    const tmp = await writeSyncedTemp(dest, data, 0o600)
+    try {
+      // rename() replaces the torn file in one step: readers see the torn or the whole file, never less.
+      await fs.rename(tmp, dest)
+    } catch (e) {
+      await fs.rm(tmp, { force: true })
+      throw e
+    }
+    await fsyncDir(destDir)
+    return { outcome: 'repaired', sha256, bytes: data.length }
   }
   const tmp = await writeSyncedTemp(dest, data, 0o600)
   // link() instead of rename(): it fails if another writer got there first, so two concurrent
