@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { WalSegmentInfo } from '../model/catalog.js'
+import { WAL_INDEX_FORMAT, type WalSegmentInfo } from '../model/catalog.js'
 import { execStep } from '../model/plan.js'
 import { parseWaldump } from '../model/waldump.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -54,7 +54,8 @@ export async function loadIndex(ctx: AppContext, tool: ToolId, names: readonly s
   for (const name of names) {
     const e = await readIndexEntry(ctx, name)
     if (e) out.set(name, e)
-    else missing.push(name)
+    // An older pitrctl's entry lacks what time and xid targets are now decided on: read it again when filling.
+    if (!e || (e.format ?? 1) < WAL_INDEX_FORMAT) missing.push(name)
   }
   if (!fill || missing.length === 0 || ctx.dryRun) return out
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pitrctl-wal-'))
@@ -67,8 +68,9 @@ export async function loadIndex(ctx: AppContext, tool: ToolId, names: readonly s
         continue // unreadable here: the window simply does not count on it
       }
       const info = await analyzeSegment(ctx, dest, name)
-      // The fetched copy may be decompressed: its hash is not the archive's, so keep none.
-      const entry = { ...info, sha256: null }
+      // The fetched copy may be decompressed: its hash is not the archive's, so keep none (or the
+      // one an older entry recorded at archive time).
+      const entry = { ...info, sha256: out.get(name)?.sha256 ?? null }
       await writeIndexEntry(ctx, entry).catch(() => undefined)
       out.set(name, entry)
       await fs.rm(dest, { force: true })
