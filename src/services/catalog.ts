@@ -20,6 +20,8 @@ import { loadIndex } from './wal-index.js'
 export function catalogIO(ctx: AppContext, tool: ToolId): CatalogIO {
   return {
     async run(step) {
+      const missing = ctx.programs.missingFor([step])
+      if (missing) throw missing
       const r = await ctx.runner.run(step)
       if (!r.ok) throw new ToolError(ctx.adapter(tool).classifyFailure(step, r))
       return r

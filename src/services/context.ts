@@ -3,7 +3,6 @@
  * adapter and ToolEnv, the runner, progress, and the dry-run switch. Building it drops root
  * privileges to run-as (see util/identity.ts).
  */
-import { existsSync, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Adapter, ToolEnv } from '../adapters/adapter.js'
@@ -14,7 +13,8 @@ import { loadConfig, selectCluster } from '../config/load.js'
 import { stateDirFor } from '../config/paths.js'
 import { NotInstalledError, UsageError } from '../errors.js'
 import { systemTimeZone } from '../model/time.js'
-import { isToolId, type ToolId } from '../model/tool-id.js'
+import { PITRCTL_PROGRAMS } from '../model/program-search.js'
+import { TOOL_IDS, isToolId, type ToolId } from '../model/tool-id.js'
 import type { PgConnInfo } from '../pg/client.js'
 import { readPgMajor } from '../pg/server.js'
 import { ExecaRunner } from '../runner/execa-runner.js'
@@ -22,6 +22,7 @@ import { executePlan, genericClassify, type Classifier } from '../runner/execute
 import type { Plan } from '../model/plan.js'
 import type { Runner } from '../runner/runner.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
+import { resolvePgBinDir, resolvePrograms, type ProgramTable } from './programs.js'
 
 export interface AppContext {
   readonly config: PitrConfig
@@ -33,7 +34,10 @@ export interface AppContext {
   readonly dryRunLines: string[]
   /** zone for --to times without an offset */
   readonly timezone: string
+  /** the PostgreSQL bin directory (programs.pgBinDir.dir) */
   readonly binDir: string
+  /** where every program pitrctl may run is, or where it looked (services/programs.ts) */
+  readonly programs: ProgramTable
   readonly pgMajor: number | undefined
   readonly stateDir: string
   readonly pg: PgConnInfo
@@ -60,18 +64,10 @@ export function pitrctlArgv(): [string, ...string[]] {
   return [process.execPath, entry]
 }
 
-export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined): Promise<string> {
-  if (cluster.binDir) return cluster.binDir
-  if (pgMajor !== undefined) {
-    const debian = `/usr/lib/postgresql/${pgMajor}/bin`
-    if (existsSync(path.join(debian, 'pg_ctl'))) return debian
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(path.join(dir, 'pg_ctl'))) return path.dirname(await fs.realpath(path.join(dir, 'pg_ctl')))
-  }
-  throw new NotInstalledError('PostgreSQL programs (pg_ctl) were not found', { hint: 'install PostgreSQL or set bin-dir in pitrctl.ini' })
+/** the PostgreSQL bin directory, in the documented order (model/program-search.ts) */
+export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined, runner: Runner = new ExecaRunner()): Promise<string> {
+  return (await resolvePgBinDir({ binDir: cluster.binDir, pgMajor, pathEnv: process.env.PATH, runner })).dir
 }
-
 
 export async function createContext(o: ContextOptions): Promise<AppContext> {
   const config = await loadConfig(o.configFlag)
@@ -83,12 +79,31 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
 
 export async function buildContext(config: PitrConfig, cluster: ClusterConfig, osUser: string, o: Omit<ContextOptions, 'configFlag' | 'cluster'>): Promise<AppContext> {
   const pgMajor = await readPgMajor(cluster.pgdata)
-  const binDir = await resolveBinDir(cluster, pgMajor)
   const runner = o.runner ?? new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' })
+  const search = { binDir: cluster.binDir, pgMajor, pathEnv: process.env.PATH, runner }
+  const pgBinDir = await resolvePgBinDir(search)
+  const binDir = pgBinDir.dir
   const stateDir = stateDirFor(cluster)
   const dryRunLines: string[] = []
   const pg: PgConnInfo = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database }
   const self = pitrctlArgv()
+  const envWithout = (tool: ToolId): ToolEnv => ({
+    cluster: cluster.name,
+    tool,
+    pg: { pgdata: cluster.pgdata, binDir, host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database },
+    mode: isAdopted(cluster, tool) ? 'adopted' : 'managed',
+    repoDir: cluster.repo ? path.join(cluster.repo, tool) : undefined,
+    options: cluster.toolOptions[tool],
+    osUser,
+    pitrctl: self,
+    configPath: config.file,
+    stateDir,
+    pgMajor,
+  })
+  // Every tool's programs, not only the cluster's: the drill probes them all with one context.
+  const names = [...PITRCTL_PROGRAMS, ...TOOL_IDS.flatMap((t) => adapterFor(t)?.programs(envWithout(t)) ?? [])]
+  const programs = await resolvePrograms(names, { ...search, pgBinDir })
+  const programPaths = programs.paths()
   const ctx: AppContext = {
     config,
     cluster,
@@ -102,20 +117,9 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
     stateDir,
     pg,
     osUser,
+    programs,
     env(tool) {
-      return {
-        cluster: cluster.name,
-        tool,
-        pg: { pgdata: cluster.pgdata, binDir, host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database },
-        mode: isAdopted(cluster, tool) ? 'adopted' : 'managed',
-        repoDir: cluster.repo ? path.join(cluster.repo, tool) : undefined,
-        options: cluster.toolOptions[tool],
-        osUser,
-        pitrctl: self,
-        configPath: config.file,
-        stateDir,
-        pgMajor,
-      }
+      return { ...envWithout(tool), programs: programPaths }
     },
     adapter(tool) {
       const a = adapterFor(tool)
@@ -123,6 +127,8 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
       return a
     },
     execute(plan, tool, opts = {}) {
+      // A program that is not installed is exit 6, named with where pitrctl looked, before anything runs.
+      programs.requireForPlan(plan)
       const classify: Classifier = tool === 'pitrctl' ? genericClassify('pitrctl') : (s, r) => ctx.adapter(tool).classifyFailure(s, r)
       return executePlan(plan, { runner, dryRun: o.dryRun, dryRunOut: (l) => dryRunLines.push(l), classify, pg, ...(opts.signal ? { signal: opts.signal } : {}) })
     },

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { NotInstalledError } from '../errors.js'
 import { WAL_INDEX_FORMAT, type WalSegmentInfo } from '../model/catalog.js'
 import { execStep } from '../model/plan.js'
 import { parseWaldump } from '../model/waldump.js'
@@ -21,10 +22,12 @@ export async function analyzeSegment(ctx: AppContext, file: string, name = path.
   const [r, sha256] = await Promise.all([
     ctx.runner.run(
       // pg_waldump ends with an error at the end of valid data in a switched segment: exit 1 is normal.
-      execStep('waldump', `read ${name}`, [path.join(ctx.binDir, 'pg_waldump'), file], { mutates: false, okExitCodes: [0, 1], env: { TZ: 'UTC' }, timeoutMs: 120_000 }),
+      execStep('waldump', `read ${name}`, [ctx.programs.require('pg_waldump'), file], { mutates: false, okExitCodes: [0, 1], env: { TZ: 'UTC' }, timeoutMs: 120_000 }),
     ),
     sha256File(file),
   ])
+  // Not started at all: an empty reading would be indexed as a segment without commits.
+  if (r.spawnError !== undefined) throw new NotInstalledError(`pg_waldump could not be started (${r.spawnError})`, { hint: 'install the PostgreSQL programs of the cluster\'s version, or set bin-dir' })
   return parseWaldump(name, r.stdout, sha256)
 }
 

@@ -7,10 +7,11 @@ import path from 'node:path'
 import { execStep, plan, type ExecStep, type Plan } from '../../model/plan.js'
 import { buildWalCommand } from '../../model/recovery-settings.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { programPath } from '../program-path.js'
 import { RECORD_FILE, backupDir, nativeBackupId, nativeLayout, renderRecord } from './config.js'
 
 function bin(env: ToolEnv, program: string): string {
-  return path.join(env.pg.binDir, program)
+  return programPath(env, program, path.join(env.pg.binDir, program))
 }
 
 export function planVersion(env: ToolEnv): ExecStep {

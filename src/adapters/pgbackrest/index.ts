@@ -45,7 +45,7 @@ export const pgbackrestAdapter: Adapter = {
     hasBackupVerify: true,
   },
   programs: () => [PGBACKREST],
-  planVersion: () => planVersion(),
+  planVersion: (env) => planVersion(env),
   readVersion,
   unsupportedReason,
   planSetup,

@@ -45,7 +45,7 @@ export const walgAdapter: Adapter = {
     hasBackupVerify: false,
   },
   programs: () => [WALG],
-  planVersion: () => planVersion(),
+  planVersion: (env) => planVersion(env),
   readVersion,
   unsupportedReason,
   planSetup,
