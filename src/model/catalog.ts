@@ -84,7 +84,10 @@ export interface ArchivedWal {
   readonly segments: ReadonlySet<string>
   /** parsed `.history` files present in the archive, by timeline */
   readonly histories: ReadonlyMap<number, readonly HistoryEntry[]>
-  /** pg_waldump findings per segment name, where known */
+  /**
+   * pg_waldump findings per segment name, where known: the archived segments, and the local
+   * index's entries for segments just before a backup that the archive no longer holds
+   */
   readonly index: ReadonlyMap<string, WalSegmentInfo>
 }
 

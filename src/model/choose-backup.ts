@@ -117,7 +117,7 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
             ? 'its last commit or abort before it became consistent'
             : `its recorded end, ${first.stop}${microsFromIso(first.stop!) % 1_000_000n === 0n ? ', which may be up to a second later' : ''}`
         return {
-          why: `it is ${inclusive ? 'before' : 'not after'} the earliest point the earliest backup can be restored to: ${first.id} reaches ${c.iso} at the earliest (${basis}); PostgreSQL would stop before the backup is consistent or silently restore a later state`,
+          why: `it is ${inclusive ? 'before' : 'not after'} the start of the recoverable window: the earliest backup, ${first.id}, reaches ${c.iso} at the earliest (${basis}); PostgreSQL would stop before the backup is consistent or silently restore a later state`,
         }
       }
       // The newest such backup replays the least; an older one reaches no further along the same WAL.

@@ -87,16 +87,18 @@ function lastXactBeforeStop(b: Backup, path: readonly TimelineSpan[], wal: Archi
     segno -= 1n
     if (atEnd.lastXactBefore !== null) return microsFromIso(atEnd.lastXactBefore)
   } else if (end.lastXactBefore !== null) return microsFromIso(end.lastXactBefore)
+  // Segments before the backup need not be archived any more (Barman keeps none before its first
+  // backup): the index still says what they held, and nothing of them is replayed.
   for (let n = segno - 1n; n >= 0n; n--) {
-    const info = entryAt(path, wal, n)
+    const info = entryAt(path, wal, n, false)
     if (!info || info.lastXact === undefined) return undefined
     if (info.lastXact !== null) return microsFromIso(info.lastXact)
   }
   return undefined
 }
 
-function entryAt(path: readonly TimelineSpan[], wal: ArchivedWal, segno: bigint): WalSegmentInfo | undefined {
+function entryAt(path: readonly TimelineSpan[], wal: ArchivedWal, segno: bigint, archived = true): WalSegmentInfo | undefined {
   if (segno < 0n) return undefined
   const name = segmentName({ timeline: timelineOf(path, segno), segno })
-  return wal.segments.has(name) ? wal.index.get(name) : undefined
+  return !archived || wal.segments.has(name) ? wal.index.get(name) : undefined
 }

@@ -10,12 +10,12 @@
  *      PGDG RPM /usr/pgsql-N/bin), for hosts whose pg_config is another version's or missing;
  *   4. the directory of the first pg_ctl on PATH (symlinks followed).
  * A tool's own program (pgbackrest, barman, wal-g, pg_rman) is the first executable found in
- * `bin-dir`, the PostgreSQL directory above (where `make USE_PGXS=1 install` puts pg_rman), each
- * PATH directory, then /usr/local/bin, /usr/bin and /bin (a restore_command or cron job may run
- * with a PATH that lacks them).
+ * `bin-dir`, the PostgreSQL directory above (where `make USE_PGXS=1 install` puts pg_rman), then
+ * each PATH directory in order (/usr/local/bin where PATH has it). Nothing else is searched: a
+ * PATH the user narrowed is honoured.
  */
 
-export type SearchSource = 'bin-dir' | 'pg_config --bindir' | 'packaged directory' | 'PATH' | 'PostgreSQL bin directory' | 'standard directory'
+export type SearchSource = 'bin-dir' | 'pg_config --bindir' | 'packaged directory' | 'PATH' | 'PostgreSQL bin directory'
 
 export interface SearchPlace {
   readonly dir: string
@@ -39,8 +39,6 @@ export const POSTGRES_PROGRAMS: ReadonlySet<string> = new Set([
 /** programs pitrctl itself runs whatever the tool: server start/stop/promote, and reading WAL for its index */
 export const PITRCTL_PROGRAMS: readonly string[] = ['pg_ctl', 'pg_waldump']
 
-export const STANDARD_DIRS: readonly string[] = ['/usr/local/bin', '/usr/bin', '/bin']
-
 export function pathDirs(pathEnv: string | undefined): string[] {
   return (pathEnv ?? '').split(':').filter((d) => d !== '' && d.startsWith('/'))
 }
@@ -61,7 +59,6 @@ export function toolProgramPlaces(o: { readonly binDir: string | undefined; read
   add(o.binDir, 'bin-dir')
   add(o.pgBinDir, 'PostgreSQL bin directory')
   for (const d of pathDirs(o.pathEnv)) add(d, 'PATH')
-  for (const d of STANDARD_DIRS) add(d, 'standard directory')
   return places
 }
 

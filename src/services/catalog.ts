@@ -15,7 +15,7 @@ import { walFileKind } from '../model/wal-name.js'
 import { mkdirMode } from '../util/durable-fs.js'
 import type { AppContext } from './context.js'
 import { lockHeld } from './lock.js'
-import { loadIndex } from './wal-index.js'
+import { loadIndex, loadPriorEntries } from './wal-index.js'
 
 export function catalogIO(ctx: AppContext, tool: ToolId): CatalogIO {
   return {
@@ -53,6 +53,7 @@ export async function readCatalog(ctx: AppContext, tool: ToolId, opts: ReadCatal
   const held = await lockHeld(ctx.stateDir)
   // A backup still marked running while no pitrctl holds the lock was interrupted: never usable.
   const backups: Backup[] = read.backups.map((b) => (b.status === 'running' && !held && tool === 'native' ? { ...b, status: 'error' } : b))
+  await loadPriorEntries(ctx, backups, histories, new Set(segments), index)
   return { tool, backups, wal: { segments: new Set(segments), histories, index } }
 }
 

@@ -7,7 +7,11 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { NotInstalledError } from '../errors.js'
-import { WAL_INDEX_FORMAT, type WalSegmentInfo } from '../model/catalog.js'
+import { WAL_INDEX_FORMAT, isRestorable, type Backup, type WalSegmentInfo } from '../model/catalog.js'
+import { mustParseLsn } from '../model/lsn.js'
+import { timelinePath, type HistoryEntry, type TimelineSpan } from '../model/timeline.js'
+import { DEFAULT_SEGMENT_BYTES, segmentName } from '../model/wal-name.js'
+import { timelineForSegment } from '../model/window.js'
 import { execStep } from '../model/plan.js'
 import { parseWaldump } from '../model/waldump.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -82,4 +86,32 @@ export async function loadIndex(ctx: AppContext, tool: ToolId, names: readonly s
     await fs.rm(scratch, { recursive: true, force: true })
   }
   return out
+}
+
+/**
+ * The local index's entries for segments before each backup's start that the tool's archive does
+ * not hold (Barman keeps no WAL older than its first backup; retention removes more), walking back
+ * until one holds a transaction end: the backup's earliest reachable instant is the last commit or
+ * abort before its end (model/consistent-point.ts). Read only, nothing fetched; added to `index`.
+ */
+export async function loadPriorEntries(ctx: AppContext, backups: readonly Backup[], histories: ReadonlyMap<number, readonly HistoryEntry[]>, archived: ReadonlySet<string>, index: Map<string, WalSegmentInfo>, maxSegments = 1024n): Promise<void> {
+  for (const b of backups) {
+    if (!isRestorable(b)) continue
+    let path: TimelineSpan[]
+    try {
+      path = timelinePath(b.timeline!, histories)
+    } catch {
+      continue
+    }
+    const start = mustParseLsn(b.startLsn!) / BigInt(DEFAULT_SEGMENT_BYTES)
+    for (let segno = start - 1n; segno >= 0n && segno >= start - maxSegments; segno--) {
+      const name = segmentName({ timeline: timelineForSegment(path, segno), segno })
+      let e = index.get(name)
+      if (!e && !archived.has(name)) {
+        e = await readIndexEntry(ctx, name)
+        if (e) index.set(name, e)
+      }
+      if (!e || e.lastXact !== null) break
+    }
+  }
 }

@@ -113,6 +113,15 @@ describe('the earliest instant a time target can name (the window start), for ev
     expect(decide(b, world({ lastXactBefore: '2026-12-01T21:16:16.999001Z' }), microsFromIso('2026-12-01T21:16:17.950Z'))).toBe('restored')
   })
 
+  it('walks back into segments the archive no longer holds (Barman keeps none before its first backup)', () => {
+    const w = world({ lastXactBefore: null })
+    const pruned = { ...w, segments: new Set([...w.segments].filter((n) => n !== seg(3))) }
+    expect(consistentInstant(backupOf('barman', STOP_SHAPES.barman), path, pruned)).toMatchObject({ iso: '2026-12-01T21:15:00.124Z', source: 'wal' })
+    // the stop segment itself must be archived: without it the backup is not consistent at all
+    const noStop = { ...w, segments: new Set([...w.segments].filter((n) => n !== seg(5))) }
+    expect(consistentInstant(backupOf('barman', STOP_SHAPES.barman), path, noStop).source).toBe('stop-time')
+  })
+
   it('without the WAL read, the recorded end counts, a whole-second one as the end of its second', () => {
     expect(consistentInstant(backupOf('pg_rman', '2026-12-01T21:16:17.000Z'), path, world('not-read'))).toMatchObject({ iso: '2026-12-01T21:16:18.000Z', source: 'stop-time' })
     expect(consistentInstant(backupOf('walg', '2026-12-01T21:16:17.340Z'), path, world('not-read'))).toMatchObject({ iso: '2026-12-01T21:16:17.340Z', source: 'stop-time' })
