@@ -47,6 +47,8 @@ export interface ToolEnv {
   readonly stateDir: string
   /** the server's major version, when known (from PG_VERSION) */
   readonly pgMajor: number | undefined
+  /** program name → absolute path of every program found (program-path.ts); absent in unit tests */
+  readonly programs?: Readonly<Record<string, string>>
 }
 
 export interface Capabilities {

@@ -48,7 +48,8 @@ export function renderList(r: ListResult): string {
   ]
   if (r.window.length === 0) out.push('  none: no backup with its WAL in the archive')
   for (const w of r.window)
-    out.push(`  ${w.tool} timeline ${w.timeline}: ${shortTime(w.from)} … ${shortTime(w.to)} (from ${w.fromBackup}${w.gapAt ? `; WAL missing at ${w.gapAt}` : ''})`)
+    // Milliseconds, as --json prints them: a target at the printed start must be one pitrctl accepts.
+    out.push(`  ${w.tool} timeline ${w.timeline}: ${w.from.replace('T', ' ')} … ${w.to.replace('T', ' ')} (from ${w.fromBackup}${w.gapAt ? `; WAL missing at ${w.gapAt}` : ''})`)
   if (r.coverage.length > 1) out.push('', ...r.summary.map((l) => `${l}.`))
   return out.join('\n')
 }

@@ -45,6 +45,31 @@ export interface WalSegmentInfo {
   /** committed xids as sorted, merged [from, to] runs */
   readonly commitXids: readonly (readonly [number, number])[]
   readonly restorePoints: readonly RestorePoint[]
+  /**
+   * The fields below came with index format 2 (WAL_INDEX_FORMAT); an entry an older pitrctl wrote
+   * lacks them, and what depends on them then falls back to what is known without.
+   */
+  readonly format?: number
+  /** the latest commit or abort time in the segment: PostgreSQL's time targets stop at either */
+  readonly lastXact?: string | null
+  /** every XLOG_BACKUP_END record: where a backup taken on this server becomes consistent */
+  readonly backupEnds?: readonly BackupEnd[]
+  /** the next 64-bit transaction id of the segment's first checkpoint record (decimal), which gives its xids their epoch */
+  readonly nextFullXid?: string | null
+}
+
+/** index format that WalSegmentInfo's optional fields belong to */
+export const WAL_INDEX_FORMAT = 2
+
+/** one XLOG_BACKUP_END record, as pg_waldump prints it */
+export interface BackupEnd {
+  /** the backup's start (its redo point), which the record names */
+  readonly startLsn: string
+  /** where the record starts; the backup's stop LSN is where it ends */
+  readonly lsn: string
+  readonly endLsn: string
+  /** the latest commit or abort time earlier in this segment, null when there is none */
+  readonly lastXactBefore: string | null
 }
 
 export interface RestorePoint {
@@ -59,7 +84,10 @@ export interface ArchivedWal {
   readonly segments: ReadonlySet<string>
   /** parsed `.history` files present in the archive, by timeline */
   readonly histories: ReadonlyMap<number, readonly HistoryEntry[]>
-  /** pg_waldump findings per segment name, where known */
+  /**
+   * pg_waldump findings per segment name, where known: the archived segments, and the local
+   * index's entries for segments just before a backup that the archive no longer holds
+   */
   readonly index: ReadonlyMap<string, WalSegmentInfo>
 }
 

@@ -7,6 +7,8 @@
  */
 import { UnreachableTargetError } from '../errors.js'
 import type { ArchivedWal, Backup, RestorePoint } from './catalog.js'
+import { consistentInstant } from './consistent-point.js'
+import { epochOf, findXidCommits, type XidCommit } from './xid.js'
 import { formatLsn, mustParseLsn, parseLsn } from './lsn.js'
 import type { RecoveryTarget, TimelineChoice } from './recovery-target.js'
 import { describeTarget } from './recovery-target.js'
@@ -28,6 +30,8 @@ export interface ChooseRequest {
   readonly target: RecoveryTarget
   readonly timeline: TimelineChoice
   readonly backupId?: string | undefined
+  /** false with --exclusive (default true) */
+  readonly inclusive?: boolean
 }
 
 export function chooseBaseBackup(backups: readonly Backup[], wal: ArchivedWal, req: ChooseRequest): BaseChoice {
@@ -52,7 +56,7 @@ export function chooseBaseBackup(backups: readonly Backup[], wal: ArchivedWal, r
       failures.push(explicit ? `backup ${explicit.id} is not usable on timeline ${timeline}` : `no usable backup lies on the history of timeline ${timeline}`)
       continue
     }
-    const r = chooseOnPath(candidates, path, wal, req.target)
+    const r = chooseOnPath(candidates, path, wal, req.target, req.inclusive ?? true)
     if ('backup' in r) return { backup: r.backup, timeline: timeline, path, notes: r.notes }
     failures.push(r.why)
   }
@@ -81,7 +85,7 @@ function resolveTimelines(choice: TimelineChoice, backups: readonly Backup[], wa
 
 type OnPath = { backup: Backup; notes: string[] } | { why: string }
 
-function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan[], wal: ArchivedWal, target: RecoveryTarget): OnPath {
+function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan[], wal: ArchivedWal, target: RecoveryTarget, inclusive: boolean): OnPath {
   const newestFirst = [...candidates].reverse()
   const consistent = newestFirst.filter((b) => walkArchive(b, path, wal).reachesConsistency)
   if (consistent.length === 0) return { why: `the WAL that makes ${candidates.map((b) => b.id).join(', ')} consistent is missing from the archive` }
@@ -98,10 +102,23 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
       return { backup: b, notes: [`newest backup on the timeline path: ${b.id}`] }
     }
     case 'time': {
-      const earlier = consistent.filter((b) => stopUpperBound(b) <= target.at)
+      // Judged by the instant the window starts at (consistent-point.ts). Exclusive stops before a
+      // transaction at exactly the target, so that instant itself is out of reach then.
+      const reaches = (b: Backup) => {
+        const at = consistentInstant(b, path, wal).at
+        return inclusive ? at <= target.at : at < target.at
+      }
+      const earlier = consistent.filter(reaches)
       if (earlier.length === 0) {
         const first = consistent[consistent.length - 1]!
-        return { why: `it is before the end of the earliest backup (${first.id} ended ${first.stop}); PostgreSQL would silently restore a later state` }
+        const c = consistentInstant(first, path, wal)
+        const basis =
+          c.source === 'wal'
+            ? 'its last commit or abort before it became consistent'
+            : `its recorded end, ${first.stop}${microsFromIso(first.stop!) % 1_000_000n === 0n ? ', which may be up to a second later' : ''}`
+        return {
+          why: `it is ${inclusive ? 'before' : 'not after'} the start of the recoverable window: the earliest backup, ${first.id}, reaches ${c.iso} at the earliest (${basis}); PostgreSQL would stop before the backup is consistent or silently restore a later state`,
+        }
       }
       // The newest such backup replays the least; an older one reaches no further along the same WAL.
       const b = earlier[0]!
@@ -124,13 +141,14 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
     }
     case 'xid':
     case 'name': {
-      const found = target.kind === 'xid' ? findXidSegments(Number(target.xid), path, wal) : findRestorePoints(target.name, path, wal)
+      const found = target.kind === 'xid' ? findXidSegments(target, path, wal) : { ...findRestorePoints(target.name, path, wal), why: undefined, notes: [], clashes: [] }
+      if (found.why !== undefined) return { why: found.why }
       if (target.kind === 'name' && found.points.length > 1)
         return { why: `restore point '${target.name}' exists ${found.points.length} times (${found.points.map((p) => p.lsn).join(', ')}): PostgreSQL would stop at the first one; restore to lsn:<one of them> instead` }
       if (found.segnos.length === 0) {
         const oldest = consistent[consistent.length - 1]!
         const walk = walkOf(oldest)
-        if (indexed(walk.walked)) return { why: target.kind === 'xid' ? `transaction ${target.xid} has no commit in the archived WAL on this timeline` : `there is no restore point '${target.name}' in the archived WAL on this timeline` }
+        if (indexed(walk.walked)) return { why: target.kind === 'xid' ? `transaction ${target.full ?? target.xid} has no commit in the archived WAL on this timeline` : `there is no restore point '${target.name}' in the archived WAL on this timeline` }
         // Without commit records read, only the oldest backup is sure to lie before the target.
         return { backup: oldest, notes: [`the archive has not been read for ${target.kind === 'xid' ? 'commits' : 'restore points'}: starting from the oldest backup ${oldest.id}; --start will confirm the target was reached`] }
       }
@@ -144,20 +162,16 @@ function chooseOnPath(candidates: readonly Backup[], path: readonly TimelineSpan
       const walk = walkOf(b)
       const reach = walk.walked.map((n) => parseSegmentName(n)!.segno)
       if (!reach.includes(where)) return { why: `the WAL between backup ${b.id} and the target is not all archived${walk.gapAt ? ` (missing ${walk.gapAt})` : ''}` }
-      return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`] }
+      // PostgreSQL stops at the first commit of the 32-bit xid it replays: one of another epoch on the way would be it.
+      const clash = found.clashes.find((c) => c.segno >= mustParseLsn(b.startLsn!) / BigInt(DEFAULT_SEGMENT_BYTES) && c.segno < where)
+      if (clash)
+        return { why: `xid ${target.kind === 'xid' ? target.xid : ''} also committed in ${clash.name}${clash.full !== null ? ` as ${clash.full} (epoch ${epochOf(clash.full)})` : ''}, before the target, after backup ${b.id} starts: PostgreSQL compares 32 bits and would stop there; restore to lsn: instead` }
+      return { backup: b, notes: [`newest backup that ended before the target: ${b.id}`, ...found.notes] }
     }
   }
 }
 
-/**
- * Several tools record the stop time in whole seconds (pgBackRest, pg_rman, PostgreSQL's own
- * backup history file): the real end may be up to a second later, and a target inside that second
- * could lie before the backup is consistent (L1). Such a stop counts as the end of its second.
- */
-export function stopUpperBound(b: Backup): bigint {
-  const us = microsFromIso(b.stop!)
-  return us % 1_000_000n === 0n ? us + 999_999n : us
-}
+export { stopUpperBound } from './consistent-point.js'
 
 function walkEndLsn(walked: readonly string[], wal: ArchivedWal) {
   if (walked.length === 0) return undefined
@@ -168,14 +182,31 @@ function walkEndLsn(walked: readonly string[], wal: ArchivedWal) {
   return spanEndLsn({ toLsn: null, lastSegment: last } as Parameters<typeof spanEndLsn>[0])
 }
 
-function findXidSegments(xid: number, path: readonly TimelineSpan[], wal: ArchivedWal) {
-  const segnos: bigint[] = []
-  for (const info of wal.index.values()) {
-    if (!info.commitXids.some(([a, b]) => xid >= a && xid <= b)) continue
-    const id = parseSegmentName(info.name)
-    if (id && timelineForSegment(path, id.segno) === id.timeline && wal.segments.has(info.name)) segnos.push(id.segno)
+/**
+ * The segments holding the target's commit. A 64-bit target must name that commit's epoch too:
+ * only the 32 bits reach PostgreSQL, so the same xid of another epoch is refused rather than
+ * replayed to (xid.ts). A 32-bit target is any epoch's, as PostgreSQL reads it.
+ */
+function findXidSegments(target: Extract<RecoveryTarget, { kind: 'xid' }>, path: readonly TimelineSpan[], wal: ArchivedWal) {
+  const commits = findXidCommits(Number(target.xid), path, wal)
+  const points = [] as RestorePoint[]
+  const ok = (list: readonly XidCommit[], notes: string[] = [], clashes: XidCommit[] = []) => ({ segnos: list.map((c) => c.segno), points, notes, clashes, why: undefined as string | undefined })
+  if (target.full === undefined) return ok(commits)
+  const want = BigInt(target.full)
+  const exact = commits.filter((c) => c.full === want)
+  const unknown = commits.filter((c) => c.full === null)
+  const other = commits.filter((c) => c.full !== null && c.full !== want)
+  const unconfirmed = (c: XidCommit) => `the epoch of xid ${target.xid} in ${c.name} could not be confirmed (no checkpoint record near it in the index); PostgreSQL stops at the first commit of xid ${target.xid}`
+  if (exact.length) return ok(exact, [], [...other, ...unknown])
+  if (unknown.length) return ok(unknown, [unconfirmed(unknown[0]!)], other)
+  if (other.length) {
+    const o = other[0]!
+    return {
+      ...ok([]),
+      why: `transaction ${want} (epoch ${epochOf(want)}, xid ${target.xid}) has no commit in the archived WAL on this timeline: the xid ${target.xid} committed there is ${o.full} (epoch ${epochOf(o.full!)}, in ${o.name}), another transaction that PostgreSQL, comparing 32 bits, would stop at`,
+    }
   }
-  return { segnos: segnos.sort((a, b) => (a < b ? -1 : 1)), points: [] as RestorePoint[] }
+  return ok([])
 }
 
 function findRestorePoints(name: string, path: readonly TimelineSpan[], wal: ArchivedWal) {

@@ -11,7 +11,11 @@ import { formatInZone, pgUtcFromMicros, resolveWallClock, type Micros } from './
 export type RecoveryTarget =
   | { readonly kind: 'time'; readonly at: Micros; readonly input: string; readonly zone: string }
   | { readonly kind: 'lsn'; readonly lsn: Lsn }
-  | { readonly kind: 'xid'; readonly xid: string }
+  /**
+   * `xid` is what PostgreSQL gets (recovery_target_xid compares 32 bits); `full` is the 64-bit id as
+   * txid_current()/pg_current_xact_id() print it, when the input carried an epoch (>= 2^32).
+   */
+  | { readonly kind: 'xid'; readonly xid: string; readonly full?: string }
   | { readonly kind: 'name'; readonly name: string }
   | { readonly kind: 'immediate' }
   | { readonly kind: 'latest' }
@@ -29,7 +33,8 @@ export interface ParseTargetOptions {
 }
 
 const MAX_NAME_BYTES = 63
-const MAX_XID = 4294967295n
+const XID_MOD = 1n << 32n
+const MAX_FULL_XID = (1n << 64n) - 1n
 
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:\s*(Z|z|[+-]\d{2}(?::?\d{2})?))?$/
@@ -83,10 +88,14 @@ function parseLsnTarget(input: string, text: string): RecoveryTarget {
 function parseXidTarget(input: string, text: string): RecoveryTarget {
   // PostgreSQL reads `abc` as xid 0 and then fails at the end of recovery (L5, L2): be strict.
   if (!/^\d+$/.test(text)) throw bad(input, 'a transaction id is a positive decimal number', 'e.g. xid:1234 (from txid_current())')
-  const xid = BigInt(text)
-  if (xid < 3n) throw bad(input, 'transaction ids 0, 1 and 2 are reserved', 'give a normal transaction id (3 or more)')
-  if (xid > MAX_XID) throw bad(input, 'a transaction id has at most 32 bits here', 'give the xid without its epoch (txid_current() % 2^32)')
-  return { kind: 'xid', xid: xid.toString() }
+  const value = BigInt(text)
+  if (value > MAX_FULL_XID) throw bad(input, 'a transaction id has at most 64 bits', 'give it as txid_current() or pg_current_xact_id() print it')
+  // With an epoch (txid_current() on a cluster past its first 2^32 transactions) PostgreSQL keeps
+  // the low 32 bits; pitrctl keeps the whole id to check the epoch against the WAL.
+  const xid = value % XID_MOD
+  if (xid < 3n)
+    throw bad(input, value === xid ? 'transaction ids 0, 1 and 2 are reserved' : `its low 32 bits are ${xid}, a reserved transaction id`, 'give a normal transaction id (3 or more)')
+  return value === xid ? { kind: 'xid', xid: xid.toString() } : { kind: 'xid', xid: xid.toString(), full: value.toString() }
 }
 
 function parseNameTarget(input: string, name: string): RecoveryTarget {
@@ -143,7 +152,7 @@ export function describeTarget(t: RecoveryTarget): string {
     case 'lsn':
       return `lsn ${formatLsn(t.lsn)}`
     case 'xid':
-      return `xid ${t.xid}`
+      return t.full === undefined ? `xid ${t.xid}` : `xid ${t.full} (epoch ${BigInt(t.full) / XID_MOD}, xid ${t.xid})`
     case 'name':
       return `restore point '${t.name}'`
     case 'immediate':
@@ -161,7 +170,7 @@ export function targetToJson(t: RecoveryTarget): string {
     case 'lsn':
       return `lsn:${formatLsn(t.lsn)}`
     case 'xid':
-      return `xid:${t.xid}`
+      return `xid:${t.full ?? t.xid}`
     case 'name':
       return `name:${t.name}`
     case 'immediate':

@@ -5,6 +5,7 @@
  * (PostgreSQL treats the first missing segment as the end of WAL: reliability.md L25).
  */
 import { isRestorable, type ArchivedWal, type Backup, type WalSegmentInfo } from './catalog.js'
+import { consistentInstant } from './consistent-point.js'
 import { mustParseLsn, type Lsn } from './lsn.js'
 import { microsFromIso } from './time.js'
 import { MissingHistoryError, isOnPath, timelinePath, type TimelineSpan } from './timeline.js'
@@ -14,7 +15,10 @@ import { DEFAULT_SEGMENT_BYTES, parseSegmentName, segmentName } from './wal-name
 export interface WindowSpan {
   readonly tool: ToolId
   readonly timeline: number
-  /** the earliest backup's end (UTC ISO) */
+  /**
+   * the earliest instant the span's backup can be restored to (UTC ISO, milliseconds): its last
+   * commit or abort before the stop LSN where the WAL index says, else its stop time (consistent-point.ts)
+   */
   readonly from: string
   /** the last commit in the contiguous WAL (UTC ISO, microseconds where known) */
   readonly to: string
@@ -140,11 +144,13 @@ export function computeWindows(tool: ToolId, backups: readonly Backup[], wal: Ar
       if (timeline !== b.timeline && lastSegno < segmentForLsn(targetBegin)) continue
       coveredUntil = lastSegno
       const { lastCommit, lastRecordLsn } = summarizeWalk(walk.walked, wal.index)
-      const to = lastCommit !== null && microsFromIso(lastCommit) > microsFromIso(b.stop!) ? lastCommit : b.stop!
+      // The span starts where the backup can first be restored to: the same instant a time target is judged by.
+      const from = consistentInstant(b, path, wal)
+      const to = lastCommit !== null && microsFromIso(lastCommit) > from.at ? lastCommit : from.iso
       spans.push({
         tool,
         timeline,
-        from: b.stop!,
+        from: from.iso,
         to,
         backup: b.id,
         fromLsn: b.stopLsn!,

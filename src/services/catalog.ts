@@ -15,11 +15,13 @@ import { walFileKind } from '../model/wal-name.js'
 import { mkdirMode } from '../util/durable-fs.js'
 import type { AppContext } from './context.js'
 import { lockHeld } from './lock.js'
-import { loadIndex } from './wal-index.js'
+import { loadIndex, loadPriorEntries } from './wal-index.js'
 
 export function catalogIO(ctx: AppContext, tool: ToolId): CatalogIO {
   return {
     async run(step) {
+      const missing = ctx.programs.missingFor([step])
+      if (missing) throw missing
       const r = await ctx.runner.run(step)
       if (!r.ok) throw new ToolError(ctx.adapter(tool).classifyFailure(step, r))
       return r
@@ -49,6 +51,7 @@ export async function readCatalog(ctx: AppContext, tool: ToolId, opts: ReadCatal
   const historyNames = read.walFiles.filter((n) => walFileKind(n) === 'history')
   const histories = await readHistories(ctx, tool, historyNames)
   const index: Map<string, WalSegmentInfo> = await loadIndex(ctx, tool, segments, opts.fillIndex)
+  await loadPriorEntries(ctx, read.backups, histories, new Set(segments), index)
   return { tool, backups: read.backups, wal: { segments: new Set(segments), histories, index } }
 }
 

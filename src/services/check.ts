@@ -4,6 +4,8 @@
  */
 import type { VerifyCheck } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
+import { execStep } from '../model/plan.js'
+import { PITRCTL_PROGRAMS } from '../model/program-search.js'
 import { TOOL_LABEL } from '../model/tool-id.js'
 import { withPg } from '../pg/client.js'
 import { alertChecks } from './alerts.js'
@@ -22,19 +24,37 @@ export interface CheckReport {
 export async function checkCluster(ctx: AppContext): Promise<CheckReport> {
   const checks: VerifyCheck[] = [{ name: 'config', ok: true, detail: `${ctx.config.file} [${ctx.cluster.name}]` }]
   let missingTool = false
+  const shown = new Set<string>()
   for (const tool of ctx.cluster.tools) {
     const adapter = ctx.adapter(tool)
     const env = ctx.env(tool)
-    const r = await ctx.runner.run(adapter.planVersion(env))
-    if (!r.ok) {
+    const step = adapter.planVersion(env)
+    shown.add(step.argv[0])
+    const missing = ctx.programs.missingFor([step])
+    const r = missing ? undefined : await ctx.runner.run(step)
+    if (!r?.ok) {
       missingTool = true
-      checks.push({ name: `${tool} installed`, ok: false, detail: r.spawnError ?? r.stderr.trim().split('\n')[0] ?? 'not found' })
+      checks.push({ name: `${tool} installed`, ok: false, detail: missing?.message ?? r?.spawnError ?? r?.stderr.trim().split('\n')[0] ?? 'not found' })
       continue
     }
     const version = adapter.readVersion(r)
     const why = ctx.pgMajor === undefined ? undefined : adapter.unsupportedReason(version, ctx.pgMajor)
     if (why) missingTool = true
-    checks.push({ name: `${tool} installed`, ok: !why, detail: why ?? `${TOOL_LABEL[tool]} ${version}` })
+    checks.push({ name: `${tool} installed`, ok: !why, detail: why ?? `${TOOL_LABEL[tool]} ${version} (${step.argv[0]})` })
+  }
+  // Every other program the cluster's tools and pitrctl run: the file it uses and what it says it is.
+  const names = [...new Set([...PITRCTL_PROGRAMS, ...ctx.cluster.tools.flatMap((t) => ctx.adapter(t).programs(ctx.env(t)))])]
+  for (const name of names) {
+    const where = ctx.programs.location(name)
+    if (where && shown.has(where.path)) continue
+    if (!where) {
+      missingTool = true
+      checks.push({ name: `program ${name}`, ok: false, detail: ctx.programs.missingError(name)?.message ?? 'not found' })
+      continue
+    }
+    const r = await ctx.runner.run(execStep(`version-${name}`, `${name} --version`, [where.path, '--version'], { mutates: false, timeoutMs: 30_000 }))
+    const said = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).find((l) => l !== '')
+    checks.push({ name: `program ${name}`, ok: r.ok, detail: `${where.path} (${where.source})${said ? `: ${said}` : ''}` })
   }
   let settings: Record<string, string> = {}
   try {

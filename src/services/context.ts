@@ -11,7 +11,8 @@ import { loadConfig, selectCluster } from '../config/load.js'
 import { stateDirFor } from '../config/paths.js'
 import { NotInstalledError, UsageError } from '../errors.js'
 import { systemTimeZone } from '../model/time.js'
-import { isToolId, type ToolId } from '../model/tool-id.js'
+import { PITRCTL_PROGRAMS } from '../model/program-search.js'
+import { TOOL_IDS, isToolId, type ToolId } from '../model/tool-id.js'
 import { withPg, type PgConnInfo } from '../pg/client.js'
 import { readPgMajor } from '../pg/server.js'
 import { ExecaRunner } from '../runner/execa-runner.js'
@@ -19,7 +20,8 @@ import { executePlan, genericClassify, type Classifier } from '../runner/execute
 import type { Plan } from '../model/plan.js'
 import type { Runner } from '../runner/runner.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
-import { pitrctlArgv, resolveBinDir, toolEnvFor, type ToolEnvFacts } from './tool-env.js'
+import { resolvePgBinDir, resolvePrograms, type ProgramTable } from './programs.js'
+import { pitrctlArgv, toolEnvFor, type ToolEnvFacts } from './tool-env.js'
 
 
 export interface AppContext {
@@ -32,7 +34,10 @@ export interface AppContext {
   readonly dryRunLines: string[]
   /** zone for --to times without an offset */
   readonly timezone: string
+  /** the PostgreSQL bin directory (programs.pgBinDir.dir) */
   readonly binDir: string
+  /** where every program pitrctl may run is, or where it looked (services/programs.ts) */
+  readonly programs: ProgramTable
   readonly pgMajor: number | undefined
   readonly stateDir: string
   readonly pg: PgConnInfo
@@ -67,12 +72,18 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
 
 export async function buildContext(config: PitrConfig, cluster: ClusterConfig, osUser: string, o: Omit<ContextOptions, 'configFlag' | 'cluster'>): Promise<AppContext> {
   const pgMajor = await readPgMajor(cluster.pgdata)
-  const binDir = await resolveBinDir(cluster, pgMajor)
   const runner = o.runner ?? new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' })
+  const search = { binDir: cluster.binDir, pgMajor, pathEnv: process.env.PATH, runner }
+  const pgBinDir = await resolvePgBinDir(search)
+  const binDir = pgBinDir.dir
   const stateDir = stateDirFor(cluster)
   const dryRunLines: string[] = []
   const pg: PgConnInfo = { host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database }
   const facts: ToolEnvFacts = { binDir, pgMajor, osUser, stateDir, pitrctl: pitrctlArgv() }
+  // Every tool's programs, not only the cluster's: the drill probes them all with one context.
+  const names = [...PITRCTL_PROGRAMS, ...TOOL_IDS.flatMap((t) => adapterFor(t)?.programs(toolEnvFor(config, cluster, t, facts)) ?? [])]
+  const programs = await resolvePrograms(names, { ...search, pgBinDir })
+  const programPaths = programs.paths()
   const ctx: AppContext = {
     config,
     cluster,
@@ -86,8 +97,9 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
     stateDir,
     pg,
     osUser,
+    programs,
     env(tool) {
-      return toolEnvFor(config, cluster, tool, facts)
+      return toolEnvFor(config, cluster, tool, { ...facts, programs: programPaths })
     },
     adapter(tool) {
       const a = adapterFor(tool)
@@ -95,6 +107,8 @@ export async function buildContext(config: PitrConfig, cluster: ClusterConfig, o
       return a
     },
     execute(plan, tool, opts = {}) {
+      // A program that is not installed is exit 6, named with where pitrctl looked, before anything runs.
+      programs.requireForPlan(plan)
       const classify: Classifier = tool === 'pitrctl' ? genericClassify('pitrctl') : (s, r) => ctx.adapter(tool).classifyFailure(s, r)
       return executePlan(plan, { runner, dryRun: o.dryRun, dryRunOut: (l) => dryRunLines.push(l), classify, runSql: (sql) => withPg(pg, async (s) => void (await s.query(sql))), ...(opts.signal ? { signal: opts.signal } : {}) })
     },

@@ -125,6 +125,12 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         s.skip = 'not built into this pitrctl'
         continue
       }
+      // Named with where pitrctl looked: a bare spawn failure said only "EACCES" (a PATH directory run-as cannot read).
+      const missing = a.programs(probe.env(s.tool)).map((p) => probe.programs.missingError(p)).find((e) => e !== undefined)
+      if (missing) {
+        s.skip = `not installed: ${missing.message}`
+        continue
+      }
       const r = await probe.runner.run(a.planVersion(probe.env(s.tool)))
       if (!r.ok) {
         s.skip = `not installed (${r.spawnError ?? r.stderr.trim().split('\n')[0] ?? 'not found'})`

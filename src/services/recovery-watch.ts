@@ -153,6 +153,7 @@ function judge(req: WatchRequest, kind: EndState['kind'], log: RecoveryLog, reac
   if (!log.stop) throw fail('the log shows no recovery stop point')
   if (req.target.kind === 'immediate' && log.stop.what !== 'consistency') throw fail(`it stopped ${describeStop(log.stop)}, not at consistency`)
   if (req.target.kind === 'name' && log.stop.what !== 'restore-point') throw fail(`it stopped ${describeStop(log.stop)}`)
+  if (req.target.kind === 'xid' && log.stop.xid !== undefined && log.stop.xid !== req.target.xid) throw fail(`it stopped ${describeStop(log.stop)}, not at transaction ${req.target.xid}`)
   const expected = { pause: 'paused', promote: 'promoted', shutdown: 'exited' }[req.action]
   if (kind !== expected) throw fail(`the server is ${kind}, expected ${expected}`)
 }

@@ -161,7 +161,7 @@ function chooseAcrossTools(catalogs: readonly Catalog[], o: RestoreOptions, resc
       if (useRescued && !haveLocal) continue
       try {
         const cat = useRescued ? withRescued(c, rescued) : c
-        attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId }), useRescued, archived: c.wal.segments })
+        attempts.push({ catalog: cat, choice: chooseBaseBackup(cat.backups, cat.wal, { target: o.target, timeline: o.timeline, backupId: o.backupId, inclusive: !o.exclusive }), useRescued, archived: c.wal.segments })
         break
       } catch (e) {
         if (e instanceof UnreachableTargetError) errors.push(e)

@@ -2,12 +2,13 @@
  * What an adapter may know about where it runs (ToolEnv), built from the config and a few facts
  * read once per run. Kept to light imports: the wal-fetch fast path builds one without the CLI.
  */
-import { existsSync, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ToolEnv } from '../adapters/adapter.js'
 import { isAdopted, type ClusterConfig, type PitrConfig } from '../config/schema.js'
-import { NotInstalledError } from '../errors.js'
+import { ExecaRunner } from '../runner/execa-runner.js'
+import type { Runner } from '../runner/runner.js'
+import { resolvePgBinDir } from './programs.js'
 import type { ToolId } from '../model/tool-id.js'
 
 /** facts about this run that every tool's env shares */
@@ -17,6 +18,8 @@ export interface ToolEnvFacts {
   readonly osUser: string
   readonly stateDir: string
   readonly pitrctl: readonly [string, ...string[]]
+  /** where each program was found (services/programs.ts); absent: adapters use bare names */
+  readonly programs?: Readonly<Record<string, string>>
 }
 
 export function toolEnvFor(config: PitrConfig, cluster: ClusterConfig, tool: ToolId, facts: ToolEnvFacts): ToolEnv {
@@ -32,6 +35,7 @@ export function toolEnvFor(config: PitrConfig, cluster: ClusterConfig, tool: Too
     configPath: config.file,
     stateDir: facts.stateDir,
     pgMajor: facts.pgMajor,
+    ...(facts.programs ? { programs: facts.programs } : {}),
   }
 }
 
@@ -42,15 +46,7 @@ export function pitrctlArgv(): [string, ...string[]] {
   return [process.execPath, entry]
 }
 
-export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined): Promise<string> {
-  if (cluster.binDir) return cluster.binDir
-  if (pgMajor !== undefined) {
-    const debian = `/usr/lib/postgresql/${pgMajor}/bin`
-    if (existsSync(path.join(debian, 'pg_ctl'))) return debian
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(path.join(dir, 'pg_ctl'))) return path.dirname(await fs.realpath(path.join(dir, 'pg_ctl')))
-  }
-  throw new NotInstalledError('PostgreSQL programs (pg_ctl) were not found', { hint: 'install PostgreSQL or set bin-dir in pitrctl.ini' })
+/** the PostgreSQL bin directory, in the documented order (model/program-search.ts) */
+export async function resolveBinDir(cluster: ClusterConfig, pgMajor: number | undefined, runner: Runner = new ExecaRunner()): Promise<string> {
+  return (await resolvePgBinDir({ binDir: cluster.binDir, pgMajor, pathEnv: process.env.PATH, runner })).dir
 }
-

@@ -157,7 +157,7 @@ export function toolScenarios(tool: string): void {
       it('refuses targets outside the window before touching anything (exit 4)', async () => {
         const before = await c.cli(['restore', '--to', '2000-01-01 00:00:00+00', '--into', path.join(c.sb.root, 'never1'), '--json'])
         expect(before.exitCode).toBe(4)
-        expect(before.stderr.split('\n')[0]).toMatch(/^pitrctl: .*cannot be reached: it is before the end of the earliest backup.* — /)
+        expect(before.stderr.split('\n')[0]).toMatch(/^pitrctl: .*cannot be reached: it is before the start of the recoverable window.* — /)
         expect(before.json().error.code).toBe(4)
         const future = await c.cli(['restore', '--to', '2099-01-01T00:00:00Z', '--into', path.join(c.sb.root, 'never2')])
         expect(future.exitCode).toBe(4)

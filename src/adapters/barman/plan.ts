@@ -12,17 +12,18 @@ import { buildWalCommand, timelineSetting } from '../../model/recovery-settings.
 import { pgUtcFromMicros } from '../../model/time.js'
 import { walFileKind } from '../../model/wal-name.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { programPath } from '../program-path.js'
 import { configHoldsSecrets, incomingDir, renderBarmanConf, resolveSetup } from './config.js'
 
 /** seconds Barman waits for a backup's WAL to be archived before giving up (exit 1) */
 export const WAL_WAIT_SECONDS = 300
 
 export function barmanArgv(env: ToolEnv, ...args: string[]): [string, ...string[]] {
-  return ['barman', '-c', resolveSetup(env).config, ...args]
+  return [programPath(env, 'barman'), '-c', resolveSetup(env).config, ...args]
 }
 
-export function planVersion(_env: ToolEnv): ExecStep {
-  return execStep('version', 'barman version', ['barman', '--version'], { mutates: false })
+export function planVersion(env: ToolEnv): ExecStep {
+  return execStep('version', 'barman version', [programPath(env, 'barman'), '--version'], { mutates: false })
 }
 
 export function planSetup(env: ToolEnv): Plan {
@@ -150,7 +151,7 @@ export function planVerify(env: ToolEnv, backup: Backup): Plan {
  */
 export function barmanRestoreCommand(env: ToolEnv): string {
   const { config, server } = resolveSetup(env)
-  return `${buildWalCommand(['barman', '-c', config, 'get-wal', '-P', server, { placeholder: '%f' }])} > %p`
+  return `${buildWalCommand([programPath(env, 'barman'), '-c', config, 'get-wal', '-P', server, { placeholder: '%f' }])} > %p`
 }
 
 /**

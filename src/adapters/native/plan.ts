@@ -10,9 +10,10 @@ import type { Backup } from '../../model/catalog.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv, WalNeeded } from '../adapter.js'
 import { walIndexEntry } from '../../config/paths.js'
 import { RECORD_FILE, backupDir, nativeBackupId, renderRecord, resolveSetup } from './config.js'
+import { programPath } from '../program-path.js'
 
 function bin(env: ToolEnv, program: string): string {
-  return path.join(env.pg.binDir, program)
+  return programPath(env, program, path.join(env.pg.binDir, program))
 }
 
 export function planVersion(env: ToolEnv): ExecStep {

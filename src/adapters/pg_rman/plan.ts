@@ -11,11 +11,13 @@ import { buildWalCommand } from '../../model/recovery-settings.js'
 import { microsFromIso } from '../../model/time.js'
 import { walFileKind } from '../../model/wal-name.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { programPath } from '../program-path.js'
 import { pgRmanEnv, resolveSetup, renderIni, restoreWorkWalDir, microsToNaive, type PgRmanSetup } from './config.js'
 
 export function pgRmanBin(env: ToolEnv): string {
   // `make USE_PGXS=1 install` puts pg_rman beside the server programs of the PostgreSQL it was built for.
-  return path.join(env.pg.binDir, 'pg_rman')
+  // Elsewhere (/usr/local/bin) it is found on PATH like any tool (program-path.ts).
+  return programPath(env, 'pg_rman', path.join(env.pg.binDir, 'pg_rman'))
 }
 
 /** `pg_rman <command> -B <BACKUP_PATH> <options…> [DATE]`, the order of pg_rman's own docs */

@@ -3,6 +3,7 @@
  * Managed: `<repo>/pgbackrest/pgbackrest.conf`, rendered here (not with ini.stringify: style.md)
  * and golden-tested. Adopted: the team's own file and stanza, used as they are and never rewritten.
  */
+import { programPath } from '../program-path.js'
 import { ConfigError } from '../../errors.js'
 import type { ToolEnv } from '../adapter.js'
 
@@ -39,11 +40,17 @@ export interface PgbackrestSetup {
   readonly repoDir: string | undefined
   /** `pgbackrest.<option>` values for the managed file (adopted keys removed) */
   readonly passthrough: Readonly<Record<string, string>>
+  /** the pgbackrest found for this command (ToolEnv.programs); absent: `pgbackrest` on PATH */
+  readonly program?: string
 }
 
 const OPTION_NAME = /^[a-z0-9][a-z0-9-]*$/
 // A stanza is an ini section name and part of repository paths: keep it to plain characters.
 const STANZA_NAME = /^[A-Za-z0-9_.-]+$/
+
+function programOf(env: ToolEnv): { program?: string } {
+  return env.programs === undefined ? {} : { program: programPath(env, 'pgbackrest') }
+}
 
 export function resolveSetup(env: ToolEnv): PgbackrestSetup {
   const passthrough: Record<string, string> = {}
@@ -57,12 +64,12 @@ export function resolveSetup(env: ToolEnv): PgbackrestSetup {
       throw optionError(env, keys[0]!, 'pitrctl never rewrites an adopted pgBackRest configuration, so it cannot pass this option on', 'set it in the pgBackRest configuration file itself')
     const stanza = env.options.stanza ?? env.cluster
     checkStanza(env, stanza, 'stanza')
-    return { mode: 'adopted', configFile: env.options.config, stanza, repoDir: undefined, passthrough: {} }
+    return { mode: 'adopted', configFile: env.options.config, stanza, repoDir: undefined, passthrough: {}, ...programOf(env) }
   }
   if (env.repoDir === undefined) throw new Error('managed pgBackRest needs env.repoDir')
   checkStanza(env, env.cluster, undefined)
   for (const [key, value] of Object.entries(passthrough)) checkOption(env, key, value)
-  return { mode: 'managed', configFile: `${env.repoDir}/pgbackrest.conf`, stanza: env.cluster, repoDir: env.repoDir, passthrough }
+  return { mode: 'managed', configFile: `${env.repoDir}/pgbackrest.conf`, stanza: env.cluster, repoDir: env.repoDir, passthrough, ...programOf(env) }
 }
 
 /** repository, lock and log paths of a managed setup */

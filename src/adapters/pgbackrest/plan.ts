@@ -8,6 +8,7 @@ import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model
 import { buildWalCommand, timelineSetting } from '../../model/recovery-settings.js'
 import { pgUtcFromMicros } from '../../model/time.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { programPath } from '../program-path.js'
 import { holdsSecret, managedPaths, renderConfig, resolveSetup, type PgbackrestSetup } from './config.js'
 
 export const PGBACKREST = 'pgbackrest'
@@ -33,7 +34,7 @@ const NO_ARCHIVE_CHECK = '--no-archive-check'
 
 function baseArgv(setup: PgbackrestSetup): string[] {
   return [
-    PGBACKREST,
+    setup.program ?? PGBACKREST,
     ...(setup.configFile === undefined ? [] : [`--config=${setup.configFile}`]),
     `--stanza=${setup.stanza}`,
     ...(setup.mode === 'adopted' ? ADOPTED_LOG_OPTIONS : []),
@@ -45,8 +46,8 @@ function command(setup: PgbackrestSetup, id: string, title: string, options: rea
   return execStep(id, title, [program!, ...rest], extra)
 }
 
-export function planVersion(_env: ToolEnv): ExecStep {
-  return execStep('version', 'pgBackRest version', [PGBACKREST, 'version'], { mutates: false })
+export function planVersion(env: ToolEnv): ExecStep {
+  return execStep('version', 'pgBackRest version', [programPath(env, PGBACKREST), 'version'], { mutates: false })
 }
 
 export function planSetup(env: ToolEnv): Plan {
@@ -184,7 +185,7 @@ export function restoreCommandFor(setup: PgbackrestSetup, dest: string): string 
   const values = [setup.configFile ?? '', setup.stanza, dest]
   if (values.every((v) => v === '' || PLAIN.test(v))) return undefined
   return buildWalCommand([
-    PGBACKREST,
+    setup.program ?? PGBACKREST,
     ...(setup.configFile === undefined ? [] : [`--config=${setup.configFile}`]),
     `--pg1-path=${dest}`,
     `--stanza=${setup.stanza}`,

@@ -9,6 +9,7 @@
  * Every key is also exported to the environment of the process (bindConfigToEnv), which is how
  * PGHOST/PGPORT/… reach libpq, so one file carries both WAL-G and connection settings.
  */
+import { programPath } from '../program-path.js'
 import { ConfigError } from '../../errors.js'
 import type { ToolEnv } from '../adapter.js'
 
@@ -54,6 +55,12 @@ export interface WalgSetup {
   readonly passthrough: Readonly<Record<string, string>>
   /** STEP_OPTIONS given in pitrctl.ini, in either mode */
   readonly stepOptions: Readonly<Partial<Record<(typeof STEP_OPTIONS)[number], string>>>
+  /** the wal-g found for this command (ToolEnv.programs); absent: `wal-g` on PATH */
+  readonly program?: string
+}
+
+function programOf(env: ToolEnv): { program?: string } {
+  return env.programs === undefined ? {} : { program: programPath(env, 'wal-g') }
 }
 
 export function resolveSetup(env: ToolEnv): WalgSetup {
@@ -82,7 +89,7 @@ export function resolveSetup(env: ToolEnv): WalgSetup {
     const configFile = env.options[ADOPT_KEY]
     if (configFile === undefined || !configFile.startsWith('/'))
       throw new ConfigError(env.configPath, env.cluster, `walg.${ADOPT_KEY}`, 'an adopted WAL-G setup needs the absolute path of its configuration file', 'set walg.config = /path/to/wal-g.json (or .yaml)')
-    return { mode: 'adopted', configFile, repoDir: undefined, storageDir: undefined, passthrough: {}, stepOptions }
+    return { mode: 'adopted', configFile, repoDir: undefined, storageDir: undefined, passthrough: {}, stepOptions, ...programOf(env) }
   }
   if (env.repoDir === undefined) throw new Error('managed WAL-G needs env.repoDir')
   return {
@@ -92,6 +99,7 @@ export function resolveSetup(env: ToolEnv): WalgSetup {
     storageDir: `${env.repoDir}/${STORAGE_DIR_NAME}`,
     passthrough,
     stepOptions,
+    ...programOf(env),
   }
 }
 

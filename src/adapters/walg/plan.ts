@@ -7,6 +7,7 @@ import type { Backup } from '../../model/catalog.js'
 import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model/plan.js'
 import { buildWalCommand } from '../../model/recovery-settings.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
+import { programPath } from '../program-path.js'
 import { renderConfig, resolveSetup, type WalgSetup } from './config.js'
 
 export const WALG = 'wal-g'
@@ -25,11 +26,11 @@ export const WAL_FOLDER = 'wal_005/'
 export const DEFAULT_DELTA_MAX_STEPS = '7'
 
 function command(setup: WalgSetup, id: string, title: string, args: readonly string[], extra: Partial<ExecStep> = {}): ExecStep {
-  return execStep(id, title, [WALG, '--config', setup.configFile, ...args], extra)
+  return execStep(id, title, [setup.program ?? WALG, '--config', setup.configFile, ...args], extra)
 }
 
-export function planVersion(_env: ToolEnv): ExecStep {
-  return execStep('version', 'WAL-G version', [WALG, '--version'], { mutates: false })
+export function planVersion(env: ToolEnv): ExecStep {
+  return execStep('version', 'WAL-G version', [programPath(env, WALG), '--version'], { mutates: false })
 }
 
 /** `st check read` lists the storage root: a missing or unreadable storage fails (fixture st-check-read-no-storage) */
@@ -164,5 +165,5 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
  * reads segments in order). A missing file exits 74, which PostgreSQL takes as "not archived".
  */
 export function restoreCommandFor(setup: WalgSetup): string {
-  return buildWalCommand([WALG, '--config', setup.configFile, 'wal-fetch', { placeholder: '%f' }, { placeholder: '%p' }])
+  return buildWalCommand([setup.program ?? WALG, '--config', setup.configFile, 'wal-fetch', { placeholder: '%f' }, { placeholder: '%p' }])
 }

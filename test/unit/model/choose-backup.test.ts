@@ -60,12 +60,12 @@ describe('chooseBaseBackup', () => {
 
   it('refuses a time before the earliest backup ended (PostgreSQL would restore a later state, L1)', () => {
     const e = refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:00:05Z'), timeline: latest }))
-    expect(e.message).toMatch(/before the end of the earliest backup \(b1/)
+    expect(e.message).toMatch(/before the start of the recoverable window: the earliest backup, b1, reaches/)
     expect(e.details.join('\n')).toMatch(/recoverable window/)
   })
 
   it('a stop recorded in whole seconds counts as the end of that second (the backup may end later in it)', () => {
-    expect(refused(() => chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest })).message).toMatch(/before the end of the earliest backup/)
+    expect(refused(() => chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest })).message).toMatch(/before the start of the recoverable window: the earliest backup, b1, reaches 2026-11-21T10:00:11.000Z at the earliest \(its recorded end, 2026-11-21T10:00:10.000Z, which may be up to a second later\)/)
     expect(chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:11.000Z'), timeline: latest }).backup.id).toBe('b1')
     const exact = { ...b1, stop: '2026-11-21T10:00:10.250Z' }
     expect(chooseBaseBackup([exact], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest }).backup.id).toBe('b1')
@@ -112,7 +112,7 @@ describe('chooseBaseBackup', () => {
 
   it('honours --backup, and refuses one that cannot reach the target', () => {
     expect(chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:06:30Z'), timeline: latest, backupId: 'b1' }).backup.id).toBe('b1')
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'b2' })).message).toMatch(/before the end/)
+    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'b2' })).message).toMatch(/before the start of the recoverable window/)
     expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'zz' })).message).toMatch(/no backup zz/)
   })
 

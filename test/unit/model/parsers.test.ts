@@ -23,6 +23,26 @@ describe('pg_waldump (PostgreSQL 15.20, TZ=UTC)', () => {
     expect(info.lastCommit).toBe('2026-11-21T10:12:39.718909Z')
   })
 
+  it('a backup end, the epoch of the checkpoint, aborts and prepared commits (cluster at epoch 1)', () => {
+    const info = parseWaldump('000000010000000000000007', readFileSync(`${FIX}/waldump-backup-end-epoch/stdout`, 'utf8'), null)
+    expect(info.format).toBe(2)
+    // CHECKPOINT_ONLINE … xid 1:739: the next full xid is 2^32 + 739
+    expect(info.nextFullXid).toBe(String(2 ** 32 + 739))
+    // the commit of 739 and COMMIT_PREPARED 738 (written with tx 0); the abort of 740 is no commit
+    expect(info.commitXids).toEqual([[738, 739]])
+    expect(info.lastCommit).toBe('2026-12-01T22:09:28.256710Z')
+    expect(info.lastXact).toBe('2026-12-01T22:09:28.256710Z')
+    // BACKUP_END at 0/7000278 (34 bytes, so it ends at 0/70002A0: the stop LSN pg_backup_stop returned)
+    expect(info.backupEnds).toEqual([{ startLsn: '0/7000028', lsn: '0/7000278', endLsn: '0/70002A0', lastXactBefore: '2026-12-01T22:09:28.256710Z' }])
+  })
+
+  it('an abort counts as a transaction end for time targets, not as a commit', () => {
+    const info = parseWaldump('000000020000000000000008', readFileSync(`${FIX}/waldump-restore-point/stdout`, 'utf8'), null)
+    expect(info.lastXact! >= info.lastCommit!).toBe(true)
+    expect(info.nextFullXid).toBe('730') // CHECKPOINT_SHUTDOWN … xid 0:730
+    expect(info.backupEnds).toEqual([])
+  })
+
   it('merges xids into runs', () => {
     expect(toRuns([5, 3, 4, 9, 10, 12, 3])).toEqual([[3, 5], [9, 10], [12, 12]])
   })

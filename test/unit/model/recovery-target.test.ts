@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { UsageError } from '../../../src/errors.js'
 import { describeTarget, parseRecoveryTarget, parseTimelineChoice, targetToJson } from '../../../src/model/recovery-target.js'
+import { toRecoverySettings } from '../../../src/model/recovery-settings.js'
 import { pgUtcFromMicros } from '../../../src/model/time.js'
 
 const now = new Date('2026-11-21T10:00:00.000Z')
@@ -64,6 +65,8 @@ describe('--to grammar: positions, transactions, names, keywords', () => {
     ['LSN:1/00000010', 'lsn:1/10'],
     ['xid:1234', 'xid:1234'],
     ['xid:4294967295', 'xid:4294967295'],
+    ['xid:4294968022', 'xid:4294968022'],
+    ['xid:18446744073709551615', 'xid:18446744073709551615'],
     ['name:before_migration', 'name:before_migration'],
     ['name:with spaces ok', 'name:with spaces ok'],
     ['immediate', 'immediate'],
@@ -98,7 +101,9 @@ describe('--to grammar: refused with a usage error (exit 2), one line each', () 
     ['xid:-1', /positive decimal/],
     ['xid:0', /reserved/],
     ['xid:2', /reserved/],
-    ['xid:4294967296', /32 bits/],
+    ['xid:4294967296', /low 32 bits are 0, a reserved/],
+    ['xid:8589934594', /low 32 bits are 2, a reserved/],
+    ['xid:18446744073709551616', /at most 64 bits/],
     ['xid:1e3', /positive decimal/],
     ['xid: 123', /positive decimal/],
     ['1234', /bare number/],
@@ -126,6 +131,26 @@ describe('--to grammar: refused with a usage error (exit 2), one line each', () 
   it('accepts a 63-byte name and counts bytes, not characters', () => {
     expect(parse(`name:${'x'.repeat(63)}`).kind).toBe('name')
     expect(() => parse(`name:${'é'.repeat(32)}`)).toThrow(/63 bytes/)
+  })
+})
+
+describe('--to xid with an epoch (txid_current() past 2^32 transactions)', () => {
+  it('keeps the 64-bit id and gives PostgreSQL the low 32 bits, as recovery_target_xid compares', () => {
+    const t = parse('xid:4294968022')
+    expect(t).toEqual({ kind: 'xid', xid: '726', full: '4294968022' })
+    expect(describeTarget(t)).toBe('xid 4294968022 (epoch 1, xid 726)')
+    expect(toRecoverySettings({ target: t, inclusive: true, timeline: { kind: 'latest' }, action: 'pause' }).recovery_target_xid).toBe('726')
+  })
+
+  it('a 32-bit id stays as it was, without an epoch', () => {
+    expect(parse('xid:4294967295')).toEqual({ kind: 'xid', xid: '4294967295' })
+    expect(describeTarget(parse('xid:745'))).toBe('xid 745')
+  })
+
+  it('reads leading zeros as decimal (PostgreSQL would read 0745 as octal): the setting has none', () => {
+    const t = parse('xid:0745')
+    expect(t).toEqual({ kind: 'xid', xid: '745' })
+    expect(toRecoverySettings({ target: t, inclusive: true, timeline: { kind: 'latest' }, action: 'pause' }).recovery_target_xid).toBe('745')
   })
 })
 
