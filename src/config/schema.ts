@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js'
 import { isToolId, type ToolId } from '../model/tool-id.js'
 import { isValidTimeZone } from '../model/time.js'
 import { isSecretKey } from '../util/redact.js'
+import { isRetentionKey, mergeRetention, readRetentionKeys, type RetentionSettings } from './retention.js'
 
 export interface GlobalConfig {
   readonly runAs: string | undefined
@@ -27,6 +28,8 @@ export interface ClusterConfig {
   readonly repo: string | undefined
   /** `<tool>.<option>` keys, by tool */
   readonly toolOptions: Readonly<Record<ToolId, Readonly<Record<string, string>>>>
+  /** retention-* and expire-auto: the section's own keys over [global]'s (config/retention.ts) */
+  readonly retention: RetentionSettings
 }
 
 export interface PitrConfig {
@@ -71,11 +74,14 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
   let global: GlobalConfig = { runAs: undefined, timezone: undefined }
   const clusters = new Map<string, ClusterConfig>()
   let holdsSecrets = false
+  // Retention keys: [global] gives every cluster's default, wherever it stands in the file.
+  const retentionDefaults = readRetentionKeys(file, 'global', retentionPart(raw.global))
 
   for (const [section, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null)
       throw new ConfigError(file, undefined, section, 'is outside any section', 'put every key under [global] or a [cluster] section')
-    const sec = stringValues(file, section, value as RawSection)
+    const all = stringValues(file, section, value as RawSection)
+    const sec = Object.fromEntries(Object.entries(all).filter(([k]) => !isRetentionKey(k)))
     if (section === 'global') {
       for (const k of Object.keys(sec))
         if (!(GLOBAL_KEYS as readonly string[]).includes(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
@@ -86,11 +92,16 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     }
     if (!CLUSTER_NAME.test(section))
       throw new ConfigError(file, section, undefined, 'is not a valid cluster name', 'use letters, digits, dot, dash and underscore (at most 63)')
-    const c = validateCluster(file, section, sec)
+    const c = { ...validateCluster(file, section, sec), retention: mergeRetention(retentionDefaults, readRetentionKeys(file, section, all)) }
     if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey))) holdsSecrets = true
     clusters.set(section, c)
   }
   return { file, global, clusters, holdsSecrets }
+}
+
+function retentionPart(sec: unknown): Record<string, string> {
+  if (typeof sec !== 'object' || sec === null) return {}
+  return Object.fromEntries(Object.entries(sec).filter(([k, v]) => isRetentionKey(k) && typeof v === 'string').map(([k, v]) => [k, String(v).trim()]))
 }
 
 function stringValues(file: string, section: string, sec: RawSection): Record<string, string> {
@@ -103,7 +114,7 @@ function stringValues(file: string, section: string, sec: RawSection): Record<st
   return out
 }
 
-function validateCluster(file: string, section: string, sec: Record<string, string>): ClusterConfig {
+function validateCluster(file: string, section: string, sec: Record<string, string>): Omit<ClusterConfig, 'retention'> {
   const base: Record<string, string> = {}
   const toolOptions: Record<ToolId, Record<string, string>> = { native: {}, pgbackrest: {}, barman: {}, walg: {}, pg_rman: {} }
   for (const [k, v] of Object.entries(sec)) {
