@@ -5,6 +5,7 @@
  * https://github.com/EnterpriseDB/barman (tag release/3.4.0). Tested with Barman 3.4.0
  * (Debian bookworm) against PostgreSQL 15.20; fixtures in test/fixtures/barman/3.4.0.
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyBarmanFailure } from './errors.js'
 import { planArchiveWal, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -48,6 +49,7 @@ export const barmanAdapter: Adapter = {
     // latest through --get-wal (real archive recovery to a new timeline), the rest by their flags.
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   // pg_basebackup and pg_verifybackup are Barman's (through path_prefix = the PostgreSQL bin dir).
   programs: () => ['barman', 'pg_basebackup', 'pg_verifybackup'],
@@ -69,5 +71,7 @@ export const barmanAdapter: Adapter = {
   planVerify: (env, backup) => planVerify(env, backup.id),
   readVerify: (env, backup, outputs) => readBarmanVerify(env, backup.id, outputs),
   planRestore,
+  planDelete,
+  planWalExpire,
   classifyFailure: classifyBarmanFailure,
 }

@@ -3,6 +3,7 @@
  * Docs: https://www.postgresql.org/docs/15/continuous-archiving.html, app-pgbasebackup.html,
  * app-pgverifybackup.html. Tested with PostgreSQL 15.18 (Debian).
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyNativeFailure } from './errors.js'
 import { planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -15,6 +16,7 @@ export const nativeAdapter: Adapter = {
     backupTypes: ['full'],
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,
@@ -32,5 +34,7 @@ export const nativeAdapter: Adapter = {
   planVerify: (env, backup) => planVerify(env, backup.id),
   readVerify: (_env, _backup, outputs) => readNativeVerify(outputs.get('verifybackup')),
   planRestore,
+  planDelete,
+  planWalExpire,
   classifyFailure: classifyNativeFailure,
 }

@@ -3,6 +3,7 @@
  * Tested with pgBackRest 2.45 (Debian bookworm) against PostgreSQL 15.20; the quirks it relies on
  * are read in the release/2.45 source and recorded in test/fixtures/pgbackrest/2.45/.
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter, RestoreRequest, ToolEnv } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { PGBACKREST, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -43,6 +44,7 @@ export const pgbackrestAdapter: Adapter = {
     backupTypes: ['full', 'diff', 'incr'],
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   programs: () => [PGBACKREST],
   planVersion: () => planVersion(),
@@ -61,5 +63,7 @@ export const pgbackrestAdapter: Adapter = {
     return verifyChecks(result.stdout, backup.id)
   },
   planRestore: (env: ToolEnv, req: RestoreRequest) => planRestore(env, req),
+  planDelete,
+  planWalExpire,
   classifyFailure,
 }

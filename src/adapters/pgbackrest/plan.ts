@@ -44,6 +44,9 @@ function command(setup: PgbackrestSetup, id: string, title: string, options: rea
   return execStep(id, title, [program!, ...rest], extra)
 }
 
+/** a pgBackRest command of this setup (expire.ts builds its own with it) */
+export const pgbackrestCommand = command
+
 export function planVersion(): ExecStep {
   return execStep('version', 'pgBackRest version', [PGBACKREST, 'version'], { mutates: false })
 }

@@ -17,6 +17,7 @@
  *   remembers them in `pg_wal/walg_data/walg_archive_status/`, so their own later wal-push is a
  *   no-op; it never renames `.ready` files (PG_READY_RENAME is off).
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter, RestoreRequest, ToolEnv } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -43,6 +44,7 @@ export const walgAdapter: Adapter = {
     // backup-fetch writes no recovery settings: pitrctl writes every target itself.
     nativeTargets: [],
     hasBackupVerify: false,
+    deleteScope: 'any',
   },
   programs: () => [WALG],
   planVersion: () => planVersion(),
@@ -61,5 +63,7 @@ export const walgAdapter: Adapter = {
     return verifyChecks(result.stdout, backup)
   },
   planRestore: (env: ToolEnv, req: RestoreRequest) => planRestore(env, req),
+  planDelete,
+  planWalExpire,
   classifyFailure,
 }

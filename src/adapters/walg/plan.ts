@@ -28,6 +28,9 @@ function command(setup: WalgSetup, id: string, title: string, args: readonly str
   return execStep(id, title, [WALG, '--config', setup.configFile, ...args], extra)
 }
 
+/** a WAL-G command of this setup (expire.ts builds its own with it) */
+export const walgCommand = command
+
 export function planVersion(): ExecStep {
   return execStep('version', 'WAL-G version', [WALG, '--version'], { mutates: false })
 }
