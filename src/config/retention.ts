@@ -72,3 +72,9 @@ export function mergeRetention(global: Partial<RetentionSettings>, own: Partial<
 export function hasRetentionPolicy(r: RetentionSettings): boolean {
   return r.full !== undefined || r.diff !== undefined || r.windowMs !== undefined
 }
+
+/** expire-auto needs something to apply */
+export function checkRetention(file: string, section: string, r: RetentionSettings): void {
+  if (r.expireAuto && !hasRetentionPolicy(r))
+    throw new ConfigError(file, section, 'expire-auto', 'is on, but no retention-full, retention-diff or retention-window applies to this cluster', 'set a retention, or expire-auto = off')
+}

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js'
 import { isToolId, type ToolId } from '../model/tool-id.js'
 import { isValidTimeZone } from '../model/time.js'
 import { isSecretKey } from '../util/redact.js'
-import { isRetentionKey, mergeRetention, readRetentionKeys, type RetentionSettings } from './retention.js'
+import { checkRetention, isRetentionKey, mergeRetention, readRetentionKeys, type RetentionSettings } from './retention.js'
 
 export interface GlobalConfig {
   readonly runAs: string | undefined
@@ -93,6 +93,7 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     if (!CLUSTER_NAME.test(section))
       throw new ConfigError(file, section, undefined, 'is not a valid cluster name', 'use letters, digits, dot, dash and underscore (at most 63)')
     const c = { ...validateCluster(file, section, sec), retention: mergeRetention(retentionDefaults, readRetentionKeys(file, section, all)) }
+    checkRetention(file, section, c.retention)
     if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey))) holdsSecrets = true
     clusters.set(section, c)
   }

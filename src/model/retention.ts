@@ -286,3 +286,19 @@ export function oldestRemaining(d: ToolDecision): Backup | undefined {
   return d.remaining.filter((b) => b.startLsn !== null).sort((a, b) => (mustParseLsn(a.startLsn!) < mustParseLsn(b.startLsn!) ? -1 : 1))[0]
 }
 
+
+/**
+ * What differs between the decision and the tool's catalog read back after its delete: a backup
+ * that should be gone and is not, one that should stay and is gone, or a window the remaining
+ * backups should still have and do not (the tool removed WAL they need). Empty when exact.
+ */
+export function checkExpired(d: ToolDecision, after: Catalog): string[] {
+  const problems: string[] = []
+  const present = new Set(after.backups.map((b) => b.id))
+  for (const b of d.delete) if (present.has(b.id)) problems.push(`backup ${b.id} is still in the catalog`)
+  for (const b of d.keep) if (!present.has(b.id)) problems.push(`backup ${b.id} was to stay, and is gone`)
+  const actual = computeWindows(after.tool, after.backups, after.wal)
+  for (const s of d.windowAfter)
+    if (!coversPromise([s], actual, 0n)) problems.push(`timeline ${s.timeline} was to stay restorable from ${s.from} (backup ${s.backup}) to ${s.to}, and no longer is`)
+  return problems
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ArchivedWal, Backup, BackupType, Catalog, WalSegmentInfo } from '../../../src/model/catalog.js'
-import { coversPromise, decideRetention, pinKey, type DeleteScope, type RetentionInput } from '../../../src/model/retention.js'
+import { checkExpired, coversPromise, decideRetention, pinKey, type DeleteScope, type RetentionInput } from '../../../src/model/retention.js'
 import type { HistoryEntry } from '../../../src/model/timeline.js'
 import type { ToolId } from '../../../src/model/tool-id.js'
 import type { WindowSpan } from '../../../src/model/window.js'
@@ -295,5 +295,23 @@ describe('coversPromise', () => {
     ['a span entirely before the promise may go', [span(1, 1, 3), span(2, 4, 10)], [span(2, 4, 10)], 4, true],
   ] as const)('%s', (_n, before, after, from, ok) => {
     expect(coversPromise(before, after, p(from))).toBe(ok)
+  })
+})
+
+describe('checkExpired: the catalog read back must be what was decided', () => {
+  const bs = [backup('F1', 2), backup('F2', 6), backup('F3', 10)]
+  const w = wal([[1, 1, 20]])
+  const d = decide([catalog(bs, w)], { full: 2 }).tools[0]!
+  const cut = (from: number) => wal([[1, from, 20]])
+  it.each([
+    ['exactly what was decided (and WAL below the cut gone)', [bs[1]!, bs[2]!], cut(6), []],
+    ['the deleted backup is still there', bs, w, ['backup F1 is still in the catalog']],
+    ['a kept backup is gone too', [bs[2]!], cut(6), ['backup F2 was to stay, and is gone', /timeline 1 was to stay restorable from .* \(backup F2\)/]],
+    ['the tool removed WAL a kept backup needs (pgBackRest #748)', [bs[1]!, bs[2]!], cut(8), [/timeline 1 was to stay restorable/]],
+    ['the tool removed all WAL (WAL-G #230)', [bs[1]!, bs[2]!], wal([]), [/timeline 1 was to stay restorable/]],
+  ] as const)('%s', (_n, left, leftWal, problems) => {
+    const got = checkExpired(d, catalog([...left], leftWal))
+    expect(got).toHaveLength(problems.length)
+    problems.forEach((p, i) => (typeof p === 'string' ? expect(got[i]).toBe(p) : expect(got[i]).toMatch(p)))
   })
 })
