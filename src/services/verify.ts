@@ -17,6 +17,7 @@ import { stopServer } from '../pg/server.js'
 import { sha256File } from '../util/durable-fs.js'
 import type { AppContext } from './context.js'
 import { readCatalogs } from './list.js'
+import { withLock } from './lock.js'
 import { freePort, refuseTablespaces, restoreFilesAndSettings, scratchDir } from './restore.js'
 import { startAndWatch } from './recovery-watch.js'
 
@@ -33,6 +34,12 @@ export interface VerifyReport {
 }
 
 export async function verifyBackups(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean): Promise<VerifyReport> {
+  // A test restore reads a backup for a while: it holds the cluster lock so expire cannot delete it meanwhile (Barman #200).
+  if (withRestore) return withLock(ctx.stateDir, ctx.cluster.name, 'verify --restore', false, () => verifyAll(ctx, tools, backupId, true))
+  return verifyAll(ctx, tools, backupId, false)
+}
+
+async function verifyAll(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean): Promise<VerifyReport> {
   const catalogs = await readCatalogs(ctx, tools, true)
   const results: VerifyResult[] = []
   for (const c of catalogs) {
