@@ -75,6 +75,8 @@ export interface WalExpireRequest {
   readonly oldest: Backup
   /** archived segments below that start, on every timeline (the decision's WalCut segments) */
   readonly segments: readonly string[]
+  /** every segment the tool's archive holds (a tool whose own rule differs checks it against `segments`) */
+  readonly archived: readonly string[]
   /** the backups just deleted (their `.backup` history files may go with them) */
   readonly deleted: readonly Backup[]
   /** full backups that remain in the tool's catalog */

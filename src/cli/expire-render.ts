@@ -17,7 +17,7 @@ export function renderExpire(r: ExpireResult): string {
   if (r.deleted.length === 0) out.push('', 'nothing to delete')
   if (d && d.wal.length) {
     out.push('', 'WAL no remaining backup needs:')
-    for (const w of d.wal) out.push(`  ${w.tool} timeline ${w.timeline}: ${w.segments} segment(s) before ${w.before}`)
+    for (const w of d.wal) out.push(`  ${w.tool} timeline ${w.timeline}: ${w.segments} segment(s) ${w.before === null ? '(all of it: every remaining backup is on a later timeline)' : `before ${w.before}`}`)
     for (const h of d.walHow) out.push(`  (${h})`)
   }
   out.push('', d?.dryRun ? 'Recoverable window afterwards:' : 'Recoverable window:')

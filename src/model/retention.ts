@@ -25,8 +25,10 @@
  * - Whatever stays keeps its whole parent chain; whatever goes takes its dependents with it.
  * - A tool that deletes only "everything older than a date" (pg_rman) deletes the longest run of
  *   oldest backups that all go; the rest of what would go stays, with that reason.
- * - WAL: a segment goes only when its number is below the start of the oldest backup that stays,
- *   on every timeline: nothing a remaining backup or the window can read goes.
+ * - WAL: a segment goes when its number is below the start of the oldest backup that stays (on
+ *   any timeline), or when its timeline is below every remaining backup's (recovery from a
+ *   backup reads only its own timeline and the later ones that branch from it): nothing a
+ *   remaining backup or the window can read goes.
  */
 import type { RetentionSettings } from '../config/retention.js'
 import { sortBackups, type Backup, type Catalog } from './catalog.js'
@@ -58,8 +60,8 @@ export interface Verdict {
 export interface WalCut {
   readonly tool: ToolId
   readonly timeline: number
-  /** segments of this timeline whose name sorts before this one go */
-  readonly before: string
+  /** segments of this timeline below this one go; null: the whole timeline goes (below every remaining backup's timeline) */
+  readonly before: string | null
   /** the archived segments that go, oldest first */
   readonly segments: readonly string[]
 }
@@ -266,18 +268,22 @@ export function coversPromise(before: readonly WindowSpan[], after: readonly Win
 }
 
 function walCuts(cat: Catalog, remaining: readonly Backup[]): { wal: WalCut[]; note: string | undefined } {
-  const starts = remaining.filter((b) => b.startLsn !== null).map((b) => mustParseLsn(b.startLsn!) / SEGMENT)
-  if (starts.length === 0) return { wal: [], note: 'no remaining backup has a known start: no WAL expires' }
-  const cut = starts.reduce((a, b) => (b < a ? b : a))
+  const known = remaining.filter((b) => b.startLsn !== null && b.timeline !== null)
+  if (known.length === 0 || known.length < remaining.filter((b) => b.status !== 'error').length)
+    return { wal: [], note: 'a remaining backup has no known start or timeline: no WAL expires' }
+  const cut = known.map((b) => mustParseLsn(b.startLsn!) / SEGMENT).reduce((a, b) => (b < a ? b : a))
+  // Recovery from a backup reads its own timeline and the ones that branch from it later, which
+  // have higher numbers: a timeline below every remaining backup's is read by nothing.
+  const lowest = Math.min(...known.map((b) => b.timeline!))
   const byTimeline = new Map<number, string[]>()
   for (const name of [...cat.wal.segments].sort()) {
     const id = parseSegmentName(name)
-    if (!id || id.segno >= cut) continue
+    if (!id || (id.timeline >= lowest && id.segno >= cut)) continue
     byTimeline.set(id.timeline, [...(byTimeline.get(id.timeline) ?? []), name])
   }
   const wal = [...byTimeline.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([timeline, segments]) => ({ tool: cat.tool, timeline, before: segmentName({ timeline, segno: cut }), segments }))
+    .map(([timeline, segments]) => ({ tool: cat.tool, timeline, before: timeline < lowest ? null : segmentName({ timeline, segno: cut }), segments }))
   return { wal, note: undefined }
 }
 

@@ -35,7 +35,7 @@ export interface ExpireDetails {
   readonly settings: string
   readonly promisedFrom: string | null
   readonly windowBefore: readonly WindowJson[]
-  readonly wal: readonly { tool: ToolId; timeline: number; before: string; segments: number }[]
+  readonly wal: readonly { tool: ToolId; timeline: number; before: string | null; segments: number }[]
   readonly walHow: readonly string[]
   readonly dryRun: boolean
 }
@@ -71,7 +71,7 @@ export async function expireCluster(ctx: AppContext, o: ExpireOptions): Promise<
     const deleteScope = Object.fromEntries(tools.map((t) => [t, ctx.adapter(t).capabilities.deleteScope])) as Record<ToolId, DeleteScope>
     const decision = decideRetention({ catalogs, settings, pins, now: new Date(), deleteScope })
     const walHow: string[] = []
-    const work = decision.tools.map((d) => ({ d, plans: plansFor(ctx, d, walHow) }))
+    const work = decision.tools.map((d) => ({ d, plans: plansFor(ctx, d, [...catalogs.find((c) => c.tool === d.tool)!.wal.segments].sort(), walHow) }))
     const anything = work.some((w) => w.plans.delete !== undefined || (w.plans.wal !== undefined && w.plans.wal.steps.length > 0))
 
     if (anything && !o.yes && !o.auto && !ctx.dryRun) {
@@ -107,14 +107,14 @@ export async function expireCluster(ctx: AppContext, o: ExpireOptions): Promise<
   })
 }
 
-function plansFor(ctx: AppContext, d: ToolDecision, walHow: string[]) {
+function plansFor(ctx: AppContext, d: ToolDecision, archived: readonly string[], walHow: string[]) {
   const adapter = ctx.adapter(d.tool)
   const env = ctx.env(d.tool)
   const del = d.delete.length ? adapter.planDelete(env, { backups: d.delete }) : undefined
   const oldest = oldestRemaining(d)
   const segments = d.wal.flatMap((c) => c.segments)
   const wal = oldest && (segments.length || d.delete.length)
-    ? adapter.planWalExpire(env, { oldest, segments, deleted: d.delete, remainingFulls: d.remaining.filter((b) => b.type === 'full').length })
+    ? adapter.planWalExpire(env, { oldest, segments, archived, deleted: d.delete, remainingFulls: d.remaining.filter((b) => b.type === 'full').length })
     : undefined
   if (wal) walHow.push(wal.how)
   return { delete: del, wal }

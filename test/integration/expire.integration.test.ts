@@ -5,7 +5,8 @@
  * oldest promised point and to latest give exactly the rows expected. A dry run changes
  * nothing. A cluster in migration: expiring never removes the other tool's only coverage.
  *
- * EXPIRE_REPORT_DIR=DIR writes `pitrctl list` before and after the first expire of each tool.
+ * EXPIRE_REPORT_DIR=DIR writes `pitrctl list` before and after the first expire of each tool, and
+ * the text of its dry run.
  */
 import { promises as fs, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -64,6 +65,7 @@ async function report(tool: string, name: string, c: TestCluster): Promise<void>
   await fs.mkdir(dir, { recursive: true })
   const list = await c.cli(['list'])
   await fs.writeFile(path.join(dir, `${tool}-${name}.txt`), list.stdout)
+  if (name === 'before') await fs.writeFile(path.join(dir, `${tool}-dry-run.txt`), (await c.cli(['expire', '--dry-run'])).stdout)
 }
 
 /** what differs between two repoTree() listings, for the failure message */

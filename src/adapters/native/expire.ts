@@ -32,6 +32,6 @@ export function planWalExpire(env: ToolEnv, req: WalExpireRequest): WalExpirePla
   const names = walFilesToRemove(req.segments, req.deleted)
   return {
     ...plan(`native: remove WAL before ${req.oldest.walStart ?? req.oldest.id} (oldest remaining backup ${req.oldest.id})`, planRemoveFiles('remove-wal', dir, names)),
-    how: `pitrctl removes the ${req.segments.length} segment(s) below ${req.oldest.walStart ?? '?'} from ${dir}, and their .backup files`,
+    how: `pitrctl removes from ${dir} the ${req.segments.length} segment(s) no remaining backup reads (below ${req.oldest.walStart ?? '?'}, and older timelines) with their .backup files`,
   }
 }

@@ -30,6 +30,6 @@ export function planWalExpire(env: ToolEnv, req: WalExpireRequest): WalExpirePla
   const names = walFilesToRemove(req.segments, req.deleted)
   return {
     ...plan(`pg_rman: remove WAL before ${req.oldest.walStart ?? req.oldest.id} from ARCLOG_PATH`, planRemoveFiles('remove-wal', dir, names)),
-    how: `pitrctl removes the ${req.segments.length} segment(s) below ${req.oldest.walStart ?? '?'} from ${dir} (pg_rman's delete leaves ARCLOG_PATH alone)`,
+    how: `pitrctl removes from ${dir} the ${req.segments.length} segment(s) no remaining backup reads (below ${req.oldest.walStart ?? '?'}, and older timelines): pg_rman's delete leaves ARCLOG_PATH alone`,
   }
 }

@@ -41,6 +41,18 @@ export function planDelete(env: ToolEnv, req: DeleteRequest): Plan {
 export function planWalExpire(env: ToolEnv, req: WalExpireRequest): WalExpirePlan {
   const setup = resolveSetup(env)
   if (req.remainingFulls < 1) return { ...plan('pgBackRest: no full backup remains: no WAL expires'), how: 'no WAL expires without a remaining full backup' }
+  // pgBackRest removes every name that sorts before the archive start, timeline first: if that
+  // would take a segment pitrctl keeps (a lower timeline's WAL after the cut), leave WAL alone.
+  const allowed = new Set(req.segments)
+  const start = req.oldest.walStart
+  const extra = start === null ? [] : req.archived.filter((n) => n < start && !allowed.has(n))
+  if (start === null || extra.length)
+    return {
+      ...plan('pgBackRest: WAL stays'),
+      how: start === null
+        ? `the oldest remaining backup ${req.oldest.id} has no archive start: WAL stays`
+        : `pgBackRest would also remove ${extra.length} segment(s) pitrctl keeps (${extra[0]} …: names compare timeline first): WAL stays`,
+    }
   return {
     ...plan(
       `pgBackRest: expire WAL before ${req.oldest.walStart ?? req.oldest.id} (oldest remaining full ${req.oldest.id})`,

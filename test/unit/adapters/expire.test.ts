@@ -91,7 +91,7 @@ describe('planDelete: each tool its own command, the same decision', () => {
 
 describe('planWalExpire', () => {
   const segments = [1, 2, 3, 4, 5, 6, 7].map(seg)
-  const req = (tool: ToolId) => ({ oldest: b(tool, ids[tool][3], 8), segments, deleted: request(tool), remainingFulls: 2 })
+  const req = (tool: ToolId) => ({ oldest: b(tool, ids[tool][3], 8), segments, archived: [...segments, seg(8), seg(9)], deleted: request(tool), remainingFulls: 2 })
 
   it.each<[ToolId, string[]]>([
     ['native', [`rm -f -- ${[...segments, `${seg(2)}.00000028.backup`].map((n) => `/r/native/wal/${n}`).join(' ')}`]],
@@ -111,9 +111,17 @@ describe('planWalExpire', () => {
 
   it('native: many segments are removed in batches, a .backup file only when its segment goes', () => {
     const many = Array.from({ length: RM_BATCH * 2 + 1 }, (_, i) => seg(i + 1))
-    const p = A('native').planWalExpire(envs.native, { oldest: b('native', 'X', 900), segments: many, deleted: [b('native', 'Y', 1000)], remainingFulls: 1 })
+    const p = A('native').planWalExpire(envs.native, { oldest: b('native', 'X', 900), segments: many, archived: many, deleted: [b('native', 'Y', 1000)], remainingFulls: 1 })
     expect(p.steps).toHaveLength(3)
     expect(p.steps.flatMap((s) => (s as ExecStep).argv.slice(3))).toHaveLength(many.length)
+  })
+
+  it('pgBackRest: WAL stays when its name rule would take a segment pitrctl keeps', () => {
+    // the oldest remaining full is on timeline 2; timeline 1 goes on past the cut (segment 9) and is kept
+    const oldest = { ...b('pgbackrest', '5F', 8), timeline: 2, walStart: '000000020000000000000008' }
+    const p = A('pgbackrest').planWalExpire(envs.pgbackrest, { ...req('pgbackrest'), oldest, archived: [...segments, seg(9), '000000020000000000000008'] })
+    expect(p.steps).toEqual([])
+    expect(p.how).toMatch(/would also remove 1 segment\(s\) pitrctl keeps \(000000010000000000000009/)
   })
 
   it('pgBackRest: no WAL step without a remaining full', () => {

@@ -198,12 +198,12 @@ describe('retention: timelines', () => {
   const bs = [backup('F1', 2), backup('F2', 5), backup('F3', 10, { tli: 2 })]
   const cat = catalog(bs, w)
 
-  it('retention-full = 1: the old timeline backups go, and WAL below the new full goes on both timelines', () => {
+  it('retention-full = 1: the old timeline backups go, its whole WAL too (nothing left reads it), and WAL below the new full', () => {
     const d = decide([cat], { full: 1 }, { now: 20 })
     expect(ids(d.delete)).toEqual(['F1', 'F2'])
     const cuts = d.tools[0]!.wal
     expect(cuts.map((c) => [c.timeline, c.before, c.segments.length])).toEqual([
-      [1, seg(1, 10), 9], // 1..9
+      [1, null, 12], // 1..12, also 10..12 after the branch: no remaining backup is on timeline 1
       [2, seg(2, 10), 2], // 8, 9
     ])
     expect(branch).toBeTruthy()
