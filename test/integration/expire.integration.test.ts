@@ -43,7 +43,7 @@ async function setRetention(c: TestCluster, lines: string[]): Promise<void> {
   await fs.writeFile(c.config, `${[...kept.filter((l, i) => l !== '' || i < kept.length - 1), ...lines].join('\n')}\n`)
 }
 
-/** every file (name and size) under the repository; pitrctl's own state and the tools' logs excepted (reading writes them) */
+/** every file (name and size) under the repository; pitrctl's own state, the tools' logs and lock files (a pid) excepted: reading writes them */
 function repoTree(dir: string): string[] {
   const out: string[] = []
   const walk = (d: string, rel: string) => {
@@ -52,7 +52,7 @@ function repoTree(dir: string): string[] {
       const p = path.join(d, name)
       const r = rel ? `${rel}/${name}` : name
       if (statSync(p).isDirectory()) walk(p, r)
-      else if (!name.endsWith('.log')) out.push(`${r} ${statSync(p).size}`)
+      else if (!name.endsWith('.log') && !name.endsWith('.lock')) out.push(`${r} ${statSync(p).size}`)
     }
   }
   walk(dir, '')
