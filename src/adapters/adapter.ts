@@ -9,6 +9,7 @@ import type { ToolFailure } from '../errors.js'
 import type { Backup, BackupType } from '../model/catalog.js'
 import type { ExecStep, Plan } from '../model/plan.js'
 import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/recovery-target.js'
+import type { DeleteScope } from '../model/retention.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { ProcessResult, StepOutputs } from '../runner/runner.js'
 
@@ -59,6 +60,36 @@ export interface Capabilities {
   readonly nativeTargets: readonly RecoveryTarget['kind'][]
   /** false: verify is pitrctl's WAL check plus a test restore */
   readonly hasBackupVerify: boolean
+  /**
+   * Which backups the tool's delete can remove: any set, each with what depends on it ('any'),
+   * or only every backup older than a date ('oldest-first': pg_rman's `delete DATE`).
+   */
+  readonly deleteScope: DeleteScope
+}
+
+/** `pitrctl expire`: backups pitrctl decided to delete (model/retention.ts) */
+export interface DeleteRequest {
+  /** oldest first; whatever depends on one of them is in the list too */
+  readonly backups: readonly Backup[]
+}
+
+/** `pitrctl expire`: the WAL no remaining backup needs, after the deletes */
+export interface WalExpireRequest {
+  /** the oldest backup that remains: nothing from its start segment on may go */
+  readonly oldest: Backup
+  /** archived segments below that start, on every timeline (the decision's WalCut segments) */
+  readonly segments: readonly string[]
+  /** every segment the tool's archive holds (a tool whose own rule differs checks it against `segments`) */
+  readonly archived: readonly string[]
+  /** the backups just deleted (their `.backup` history files may go with them) */
+  readonly deleted: readonly Backup[]
+  /** full backups that remain in the tool's catalog */
+  readonly remainingFulls: number
+}
+
+export interface WalExpirePlan extends Plan {
+  /** how this tool's WAL goes, in words: dry runs and notes print it */
+  readonly how: string
 }
 
 export interface BackupRequest {
@@ -152,6 +183,13 @@ export interface Adapter {
   /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */
   readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[]
   planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan
+  /** delete these backups with the tool's own command (never more: expire re-reads the catalog to check) */
+  planDelete(env: ToolEnv, req: DeleteRequest): Plan
+  /**
+   * Remove WAL below the oldest remaining backup's start. A tool that removes WAL itself as it
+   * deletes backups (Barman) returns no steps and says so in `how`.
+   */
+  planWalExpire(env: ToolEnv, req: WalExpireRequest): WalExpirePlan
   /** a failed step's result to a ToolFailure: documented exit codes first, then stderr, else unknown */
   classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure
 }

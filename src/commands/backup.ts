@@ -3,6 +3,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { renderBackup } from '../cli/render.js'
 import { takeBackup } from '../services/backup.js'
 import { primaryTool } from '../services/context.js'
+import { expireAfterBackup } from '../services/expire-auto.js'
 
 export default class Backup extends BaseCommand<typeof Backup> {
   static override summary = "take a backup with the cluster's tool and print its record"
@@ -18,5 +19,8 @@ export default class Backup extends BaseCommand<typeof Backup> {
     const tool = primaryTool(ctx, this.flags.tool)
     const b = await takeBackup(ctx, tool, { type: this.flags.type as 'full' | 'incr' | 'diff', label: this.flags.label })
     this.emit(b, renderBackup, ctx)
+    // expire-auto = on: the backup is done and printed; a failed expire does not undo it
+    const failed = b ? await expireAfterBackup(ctx) : undefined
+    if (failed) this.failWith(failed.exitCode, `backup ${b!.id} succeeded, but expire-auto failed: ${failed.message}`, failed.hint ?? 'run pitrctl expire --dry-run to see why')
   }
 }

@@ -9,6 +9,7 @@ import { isToolId, type ToolId } from '../model/tool-id.js'
 import { isValidTimeZone } from '../model/time.js'
 import { isSecretKey } from '../util/redact.js'
 import { isDay2Key, mergeDay2, parseDay2Section, type AlertThresholds, type Day2Section, type Schedules } from './day2.js'
+import { checkRetention, isRetentionKey, mergeRetention, readRetentionKeys, type RetentionSettings } from './retention.js'
 
 export interface GlobalConfig {
   readonly runAs: string | undefined
@@ -28,10 +29,13 @@ export interface ClusterConfig {
   readonly repo: string | undefined
   /** `<tool>.<option>` keys, by tool */
   readonly toolOptions: Readonly<Record<ToolId, Readonly<Record<string, string>>>>
-  // --- day-2: alert-*, schedule-* (and expire-auto until the retention keys land), see day2.ts ---
+  // --- day-2: alert-*, schedule-* , see day2.ts ---
   readonly alerts: AlertThresholds
   readonly schedules: Schedules
+  /** retention.expireAuto, kept here for the schedule renderers */
   readonly expireAuto: boolean
+  /** retention-* and expire-auto: the section's own keys over [global]'s (config/retention.ts) */
+  readonly retention: RetentionSettings
 }
 
 export interface PitrConfig {
@@ -78,11 +82,14 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
   let holdsSecrets = false
   const g = raw.global
   const globalDay2: Day2Section = typeof g === 'object' && g !== null ? parseDay2Section(file, 'global', stringValues(file, 'global', g as RawSection)) : {}
+  // Retention keys: [global] gives every cluster's default, wherever it stands in the file.
+  const retentionDefaults = readRetentionKeys(file, 'global', retentionPart(raw.global))
 
   for (const [section, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null)
       throw new ConfigError(file, undefined, section, 'is outside any section', 'put every key under [global] or a [cluster] section')
-    const sec = stringValues(file, section, value as RawSection)
+    const all = stringValues(file, section, value as RawSection)
+    const sec = Object.fromEntries(Object.entries(all).filter(([k]) => !isRetentionKey(k)))
     if (section === 'global') {
       for (const k of Object.keys(sec))
         if (!(GLOBAL_KEYS as readonly string[]).includes(k) && !isDay2Key(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
@@ -93,11 +100,18 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     }
     if (!CLUSTER_NAME.test(section))
       throw new ConfigError(file, section, undefined, 'is not a valid cluster name', 'use letters, digits, dot, dash and underscore (at most 63)')
-    const c: ClusterConfig = { ...validateCluster(file, section, sec), ...mergeDay2(globalDay2, parseDay2Section(file, section, sec)) }
+    const retention = mergeRetention(retentionDefaults, readRetentionKeys(file, section, all))
+    const c: ClusterConfig = { ...validateCluster(file, section, sec), ...mergeDay2(globalDay2, parseDay2Section(file, section, sec)), retention, expireAuto: retention.expireAuto }
+    checkRetention(file, section, c.retention)
     if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey))) holdsSecrets = true
     clusters.set(section, c)
   }
   return { file, global, clusters, holdsSecrets }
+}
+
+function retentionPart(sec: unknown): Record<string, string> {
+  if (typeof sec !== 'object' || sec === null) return {}
+  return Object.fromEntries(Object.entries(sec).filter(([k, v]) => isRetentionKey(k) && typeof v === 'string').map(([k, v]) => [k, String(v).trim()]))
 }
 
 function stringValues(file: string, section: string, sec: RawSection): Record<string, string> {
@@ -110,7 +124,7 @@ function stringValues(file: string, section: string, sec: RawSection): Record<st
   return out
 }
 
-function validateCluster(file: string, section: string, sec: Record<string, string>): Omit<ClusterConfig, 'alerts' | 'schedules' | 'expireAuto'> {
+function validateCluster(file: string, section: string, sec: Record<string, string>): Omit<ClusterConfig, 'alerts' | 'schedules' | 'expireAuto' | 'retention'> {
   const base: Record<string, string> = {}
   const toolOptions: Record<ToolId, Record<string, string>> = { native: {}, pgbackrest: {}, barman: {}, walg: {}, pg_rman: {} }
   for (const [k, v] of Object.entries(sec)) {

@@ -30,8 +30,10 @@ async function holder(file: string): Promise<{ pid: number; what: string } | und
   return { pid, what }
 }
 
+/** another process holds the lock (this one's own lock does not count: it is not taking a backup while it reads) */
 export async function lockHeld(stateDir: string): Promise<boolean> {
-  return (await holder(lockPath(stateDir))) !== undefined
+  const h = await holder(lockPath(stateDir))
+  return h !== undefined && h.pid !== process.pid
 }
 
 export async function acquireLock(stateDir: string, cluster: string, what: string): Promise<HeldLock> {

@@ -20,6 +20,7 @@ import { readCatalogs } from './list.js'
 import { refuseTablespaces } from './restore-guards.js'
 import { restoreInto } from './restore-into.js'
 import { tornCheck } from './torn-check.js'
+import { withLock } from './lock.js'
 
 export interface VerifyResult {
   readonly backup: string
@@ -35,6 +36,12 @@ export interface VerifyReport {
 
 /** `opts.newest`: only each tool's newest backup with status ok (the scheduled drill, `schedule-verify`) */
 export async function verifyBackups(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean, opts: { newest?: boolean } = {}): Promise<VerifyReport> {
+  // A test restore reads a backup for a while: it holds the cluster lock so expire cannot delete it meanwhile (Barman #200).
+  if (withRestore) return withLock(ctx.stateDir, ctx.cluster.name, 'verify --restore', false, () => verifyAll(ctx, tools, backupId, true, opts))
+  return verifyAll(ctx, tools, backupId, false, opts)
+}
+
+async function verifyAll(ctx: AppContext, tools: readonly ToolId[], backupId: string | undefined, withRestore: boolean, opts: { newest?: boolean }): Promise<VerifyReport> {
   const catalogs = await readCatalogs(ctx, tools, true)
   const results: VerifyResult[] = []
   for (const c of catalogs) {

@@ -5,6 +5,7 @@
  * https://github.com/EnterpriseDB/barman (tag release/3.4.0). Tested with Barman 3.4.0
  * (Debian bookworm) against PostgreSQL 15.20; fixtures in test/fixtures/barman/3.4.0.
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -19,6 +20,7 @@ export const barmanAdapter: Adapter = {
     // latest through --get-wal (real archive recovery to a new timeline), the rest by their flags.
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   // pg_basebackup and pg_verifybackup are Barman's (through path_prefix = the PostgreSQL bin dir).
   programs: () => ['barman', 'pg_basebackup', 'pg_verifybackup'],
@@ -38,4 +40,6 @@ export const barmanAdapter: Adapter = {
   readVerify,
   planRestore,
   classifyFailure,
+  planDelete,
+  planWalExpire,
 }

@@ -3,6 +3,7 @@
  * Docs: https://www.postgresql.org/docs/15/continuous-archiving.html, app-pgbasebackup.html,
  * app-pgverifybackup.html. Tested with PostgreSQL 15.18 (Debian).
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -16,6 +17,7 @@ export const nativeAdapter: Adapter = {
     backupTypesNote: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,
@@ -33,4 +35,6 @@ export const nativeAdapter: Adapter = {
   readVerify,
   planRestore,
   classifyFailure,
+  planDelete,
+  planWalExpire,
 }

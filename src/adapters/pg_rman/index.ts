@@ -4,6 +4,7 @@
  * (restore.c, catalog.c, show.c, validate.c). Tested with pg_rman 1.3.19 built from branch
  * REL_15_STABLE against PostgreSQL 15.20 (Debian); fixtures in test/fixtures/pg_rman/1.3.19.
  */
+import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
@@ -18,6 +19,8 @@ export const pgRmanAdapter: Adapter = {
     // writes every target, the timeline and the restore_command over what pg_rman wrote.
     nativeTargets: [],
     hasBackupVerify: true,
+    // pg_rman delete DATE removes every backup older than DATE: never one in the middle
+    deleteScope: 'oldest-first',
   },
   programs: () => ['pg_rman'],
   planVersion,
@@ -35,4 +38,6 @@ export const pgRmanAdapter: Adapter = {
   readVerify,
   planRestore,
   classifyFailure,
+  planDelete,
+  planWalExpire,
 }

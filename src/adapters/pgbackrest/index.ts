@@ -4,6 +4,7 @@
  * are read in the release/2.45 source and recorded in test/fixtures/pgbackrest/2.45/.
  */
 import type { Adapter } from '../adapter.js'
+import { planDelete, planWalExpire } from './expire.js'
 import { classifyFailure } from './errors.js'
 import { PGBACKREST, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
 import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
@@ -15,6 +16,7 @@ export const pgbackrestAdapter: Adapter = {
     backupTypesNote: 'it supports full, diff, incr',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    deleteScope: 'any',
   },
   programs: () => [PGBACKREST],
   planVersion,
@@ -31,5 +33,7 @@ export const pgbackrestAdapter: Adapter = {
   planVerify,
   readVerify,
   planRestore,
+  planDelete,
+  planWalExpire,
   classifyFailure,
 }

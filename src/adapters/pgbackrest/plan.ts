@@ -46,6 +46,9 @@ function command(setup: PgbackrestSetup, id: string, title: string, options: rea
   return execStep(id, title, [program!, ...rest], extra)
 }
 
+/** a pgBackRest command of this setup (expire.ts builds its own with it) */
+export const pgbackrestCommand = command
+
 export function planVersion(env: ToolEnv): ExecStep {
   return execStep('version', 'pgBackRest version', [programPath(env, PGBACKREST), 'version'], { mutates: false })
 }

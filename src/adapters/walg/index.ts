@@ -18,6 +18,7 @@
  *   no-op; it never renames `.ready` files (PG_READY_RENAME is off).
  */
 import type { Adapter } from '../adapter.js'
+import { planDelete, planWalExpire } from './expire.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
 import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
@@ -31,6 +32,7 @@ export const walgAdapter: Adapter = {
     // backup-fetch writes no recovery settings: pitrctl writes every target itself.
     nativeTargets: [],
     hasBackupVerify: false,
+    deleteScope: 'any',
   },
   programs: () => [WALG],
   planVersion,
@@ -47,5 +49,7 @@ export const walgAdapter: Adapter = {
   planVerify,
   readVerify,
   planRestore,
+  planDelete,
+  planWalExpire,
   classifyFailure,
 }

@@ -29,6 +29,9 @@ function command(setup: WalgSetup, id: string, title: string, args: readonly str
   return execStep(id, title, [setup.program ?? WALG, '--config', setup.configFile, ...args], extra)
 }
 
+/** a WAL-G command of this setup (expire.ts builds its own with it) */
+export const walgCommand = command
+
 export function planVersion(env: ToolEnv): ExecStep {
   return execStep('version', 'WAL-G version', [programPath(env, WALG), '--version'], { mutates: false })
 }

@@ -81,3 +81,43 @@ describe('pitrctl.ini', () => {
     expect(configCandidates(undefined, { HOME: '/home/u', XDG_CONFIG_HOME: '/x' }, '/w')[1]).toBe('/x/pitrctl/pitrctl.ini')
   })
 })
+
+describe('pitrctl.ini retention keys', () => {
+  const cluster = (text: string) => selectCluster(parseConfigText(FILE, text, 0o600), 'main').retention
+  it('a cluster section sets them; durations are a number and s, m, h, d or w', () => {
+    const r = cluster(`${base}retention-full = 4\nretention-diff = 2\nretention-window = 7d\nexpire-auto = on\n`)
+    expect(r).toEqual({ full: 4, diff: 2, windowMs: 7 * 86_400_000, windowText: '7d', expireAuto: true })
+    expect(cluster(`${base}retention-window = 36h`).windowMs).toBe(36 * 3_600_000)
+    expect(cluster(`${base}retention-window = 2w`).windowMs).toBe(14 * 86_400_000)
+    expect(cluster(`${base}retention-window = 90s`).windowMs).toBe(90_000)
+    expect(cluster(`${base}retention-window = 15m`).windowMs).toBe(900_000)
+  })
+  it('[global] is the default for every cluster; a cluster key wins', () => {
+    const text = base.replace('timezone = Asia/Tokyo    ; zone\n', 'timezone = Asia/Tokyo\nretention-full = 3\nretention-window = 2d\n') + 'retention-window = 12h\n'
+    expect(cluster(text)).toEqual({ full: 3, diff: undefined, windowMs: 12 * 3_600_000, windowText: '12h', expireAuto: false })
+    // [global] after the cluster section still applies
+    const clusterFirst = `${base.slice(base.indexOf('[main]'))}\n[global]\nrun-as = postgres\nretention-full = 5\n`
+    expect(clusterFirst.startsWith('[main]')).toBe(true)
+    expect(cluster(clusterFirst).full).toBe(5)
+  })
+  it('none set: nothing applies and expire-auto is off', () => {
+    expect(cluster(base)).toEqual({ full: undefined, diff: undefined, windowMs: undefined, windowText: undefined, expireAuto: false })
+  })
+  it.each([
+    ['retention-full = 0', '[main] retention-full', /not a count/],
+    ['retention-full = two', '[main] retention-full', /not a count/],
+    ['retention-diff = -1', '[main] retention-diff', /not a count/],
+    ['retention-window = 7', '[main] retention-window', /not a duration/],
+    ['retention-window = 7 days', '[main] retention-window', /not a duration/],
+    ['retention-window = 0d', '[main] retention-window', /not a duration/],
+    ['expire-auto = maybe', '[main] expire-auto', /neither on nor off/],
+    ['expire-auto = on', '[main] expire-auto', /no retention/],
+  ])('%s is a config error naming file, section and key', (line, where, problem) => {
+    const e = configError(`${base}${line}\n`)
+    expect(e.message).toContain(`${FILE} ${where}`)
+    expect(e.message).toMatch(problem)
+  })
+  it('a bad value in [global] names [global]', () => {
+    expect(configError(base.replace('run-as = postgres        ; OS user\n', 'run-as = postgres\nretention-window = soon\n')).message).toContain(`${FILE} [global] retention-window`)
+  })
+})

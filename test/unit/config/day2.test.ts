@@ -30,6 +30,7 @@ schedule-diff = 0 */6 * * *
 schedule-incr =
 schedule-verify = 0 4 * * 0            ; verify --restore of the newest backup (the weekly drill)
 expire-auto = on
+retention-full = 2
 `,
     )
     const c = selectCluster(parseConfigText(FILE, text, 0o600), 'main')
@@ -45,6 +46,7 @@ alert-repo-usage = 90%
 schedule-full = 0 1 * * *
 schedule-verify = 0 4 * * 0
 expire-auto = on
+retention-full = 2
 
 ${cluster('a')}
 ${cluster('b', 'alert-backup-age = 12h\nschedule-full = 30 3 * * *\nschedule-verify =\nalert-repo-usage =\nexpire-auto = off\n')}`
