@@ -126,7 +126,8 @@ export function toCatalogMetrics(c: Catalog): CatalogMetrics {
     type: b.type,
     id: b.id,
     endSeconds: secondsFromIso(b.stop!),
-    durationSeconds: b.start === null ? null : secondsFromIso(b.stop!) - secondsFromIso(b.start),
+    // from the microsecond difference: two large float timestamps subtracted show noise (12.990999937)
+    durationSeconds: b.start === null ? null : Number(microsFromIso(b.stop!) - microsFromIso(b.start)) / 1e6,
     sizeBytes: b.storedSize ?? b.size,
   }))
   const byTimeline = new Map<number, { startSeconds: number; endSeconds: number }>()

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { silentProgress } from '../util/progress.js'
 import { loadConfig, selectCluster } from '../config/load.js'
 import type { ClusterConfig, PitrConfig } from '../config/schema.js'
-import { AppError, EXIT, type ExitCode } from '../errors.js'
+import { AppError, ConfigError, EXIT, type ExitCode } from '../errors.js'
 import { toCatalogMetrics, type ClusterMetrics, type CollectProblem, type MetricsPart, type MetricsReport, type ToolMetrics, type ArchiverMetrics } from '../model/metrics.js'
 import { execStep } from '../model/plan.js'
 import type { ToolId } from '../model/tool-id.js'
@@ -60,7 +60,9 @@ export interface MetricsSelection {
 
 /** the clusters a run covers: every one with --all, else the one -c names (or the only one) */
 export function selectMetricsClusters(config: PitrConfig, sel: MetricsSelection): ClusterConfig[] {
-  return sel.all ? [...config.clusters.values()] : [selectCluster(config, sel.cluster)]
+  if (!sel.all) return [selectCluster(config, sel.cluster)]
+  if (config.clusters.size === 0) throw new ConfigError(config.file, undefined, undefined, 'has no cluster section', 'add a [name] section with tool and pgdata')
+  return [...config.clusters.values()]
 }
 
 /** the run-as user: PostgreSQL's programs and the tools never run as root */

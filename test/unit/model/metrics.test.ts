@@ -75,6 +75,11 @@ describe('toCatalogMetrics', () => {
     ])
   })
 
+  it('a duration is exact to the microsecond, without float noise', () => {
+    const b = backup('x', 2, 2, '2026-11-21T10:00:04.354Z', '2026-11-21T10:00:17.345Z')
+    expect(toCatalogMetrics(catalog([b], wal(range(1, 2, 2)))).lastSuccess[0]!.durationSeconds).toBe(12.991)
+  })
+
   it('gives the window per timeline from the earliest backup end to the last archived commit, microseconds kept', () => {
     expect(m.windows).toEqual([{ timeline: 1, startSeconds: Date.parse(f0.stop!) / 1000, endSeconds: secondsFromIso('2026-11-21T10:09:00.123456Z') }])
     expect(m.windows[0]!.endSeconds).toBeCloseTo(Date.parse('2026-11-21T10:09:00.123Z') / 1000 + 0.000456, 6)

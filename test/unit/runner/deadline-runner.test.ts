@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { execStep, type ExecStep } from '../../../src/model/plan.js'
 import { DeadlineError, DeadlineRunner } from '../../../src/runner/deadline-runner.js'
 import type { ProcessResult, RunOptions, Runner } from '../../../src/runner/runner.js'
-import { partTimeouts, DEFAULT_TIMEOUTS } from '../../../src/services/metrics.js'
 
 /** records what it was asked to run; `hang` steps only end when their signal aborts */
 class FakeRunner implements Runner {
@@ -68,13 +67,5 @@ describe('DeadlineRunner', () => {
     const r = new DeadlineRunner(new FakeRunner())
     expect(await r.within(1000, 'x', async () => 42)).toBe(42)
     await expect(r.within(1000, 'x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
-  })
-})
-
-describe('partTimeouts', () => {
-  it('defaults, or one value for every part from PITRCTL_METRICS_TIMEOUT_MS', () => {
-    expect(partTimeouts({})).toEqual(DEFAULT_TIMEOUTS)
-    expect(partTimeouts({ PITRCTL_METRICS_TIMEOUT_MS: 'nope' })).toEqual(DEFAULT_TIMEOUTS)
-    expect(partTimeouts({ PITRCTL_METRICS_TIMEOUT_MS: '2500' })).toEqual({ catalogMs: 2500, serverMs: 2500, repoSizeMs: 2500, verifyRecordMs: 2500 })
   })
 })
