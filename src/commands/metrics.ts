@@ -1,11 +1,21 @@
+import { constants, promises as fs } from 'node:fs'
 import path from 'node:path'
 import { Flags } from '@oclif/core'
 import { BaseCommand } from '../cli/base-command.js'
 import { renderExposition } from '../cli/metrics-exposition.js'
 import { UsageError } from '../errors.js'
-import { metricsExitCode } from '../model/metrics.js'
+import { metricsExitCode, type MetricsPart } from '../model/metrics.js'
 import { gatherMetrics, gatherMetricsAsRunAs, writeTextfile } from '../services/metrics.js'
 import { isRoot } from '../util/identity.js'
+
+const PART_WORDS: Record<MetricsPart, string> = {
+  context: 'the cluster (PostgreSQL programs, data directory)',
+  archiver: 'the archiver',
+  'pending-segments': 'the WAL waiting to be archived',
+  catalog: 'the catalog',
+  'repo-size': 'the repository size',
+  'verify-record': 'the verify --restore record',
+}
 
 export default class Metrics extends BaseCommand<typeof Metrics> {
   static override summary = 'the same Prometheus metrics for every tool (text exposition 0.0.4)'
@@ -22,6 +32,9 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     const textfile = f.textfile === undefined ? undefined : path.resolve(f.textfile)
     if (textfile !== undefined && !textfile.endsWith('.prom'))
       throw new UsageError(`--textfile ${f.textfile}: node_exporter's textfile collector reads only *.prom files`, { hint: 'name it e.g. pitrctl.prom' })
+    // Before the gathering, as the user that will write it: a wrong path fails fast.
+    if (textfile !== undefined && !(await writableDir(path.dirname(textfile))))
+      throw new UsageError(`--textfile ${f.textfile}: ${path.dirname(textfile)} is not a directory this user can write`, { hint: "point it at node_exporter's --collector.textfile.directory" })
     const sel = { configFlag: f.config, cluster: f.cluster, all: f.all }
     // As root, the clusters are read by a child running as run-as; this process only writes the file.
     const report = isRoot() && textfile !== undefined ? await gatherMetricsAsRunAs(sel) : await gatherMetrics(sel)
@@ -31,7 +44,12 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
     else if (textfile === undefined) process.stdout.write(text)
     for (const c of report.clusters)
       for (const p of c.problems)
-        this.failWith(p.exitCode, `metrics of ${c.cluster}${p.tool ? ` (${p.tool})` : ''}: could not read the ${p.part}: ${p.message}`, 'pitrctl_collect_success is 0 for it; everything else was still reported')
+        this.failWith(p.exitCode, `metrics of ${c.cluster}${p.tool ? ` (${p.tool})` : ''}: could not read ${PART_WORDS[p.part]}: ${p.message}`, 'pitrctl_collect_success is 0 for it; everything else was still reported')
     process.exitCode = metricsExitCode(report)
   }
+}
+
+async function writableDir(dir: string): Promise<boolean> {
+  const st = await fs.stat(dir).catch(() => undefined)
+  return st !== undefined && st.isDirectory() && (await fs.access(dir, constants.W_OK | constants.X_OK).then(() => true, () => false))
 }

@@ -263,6 +263,14 @@ describe.skipIf(skip !== undefined)(`metrics (${tools.join(', ')})${skip ? ` (sk
     }
   })
 
+  it('refuses before reading anything: --all with -c, a --textfile not *.prom or in no writable directory (exit 2)', async () => {
+    for (const args of [['--all', '-c', 'main'], ['--textfile', path.join(outDir, 'pitrctl.txt')], ['--textfile', path.join(outDir, 'missing', 'pitrctl.prom')]]) {
+      const r = await metrics(second, args)
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2)
+      expect(r.stdout).toBe('')
+    }
+  })
+
   it('--textfile as the run-as user writes into a directory that user owns', async () => {
     const dir = await second.sb.mkdir('textfile')
     const file = path.join(dir, 'pitrctl.prom')
