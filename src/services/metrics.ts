@@ -21,7 +21,8 @@ import { dirBytes } from '../util/dir-bytes.js'
 import { writeFileDurable } from '../util/durable-fs.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
 import { readCatalog } from './catalog.js'
-import { buildContext, type AppContext } from './context.js'
+import { buildContext, osUserFor, type AppContext } from './context.js'
+import { forEachCluster } from './fleet.js'
 import { pitrctlArgv } from './tool-env.js'
 import { readRestorePass } from './verify-history.js'
 
@@ -65,44 +66,36 @@ export function selectMetricsClusters(config: PitrConfig, sel: MetricsSelection)
   return [...config.clusters.values()]
 }
 
-/** the run-as user: PostgreSQL's programs and the tools never run as root */
-export function runAsUser(config: PitrConfig): string {
-  return config.global.runAs ?? (isRoot() ? 'postgres' : (process.env.USER ?? 'postgres'))
-}
-
 /**
- * Load the config, drop root privileges to run-as, and gather every selected cluster. A cluster
- * whose context cannot be built (PostgreSQL programs missing) still appears, with that problem.
+ * Load the config, drop root privileges to run-as, and gather the selected cluster — or, with
+ * --all, every cluster through the shared fleet loop. A cluster whose context cannot be built
+ * (PostgreSQL programs missing) still appears, with that problem, so its collect_success is 0.
  */
 export async function gatherMetrics(sel: MetricsSelection, timeouts = partTimeouts()): Promise<MetricsReport> {
+  // one runner for every cluster: each part's deadline travels with its own async work
+  const runner = new DeadlineRunner(new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' }))
   const config = await loadConfig(sel.configFlag)
   const clusters = selectMetricsClusters(config, sel)
-  const osUser = runAsUser(config)
+  if (sel.all) {
+    const fleet = await forEachCluster({ configFlag: config.file, progress: silentProgress, runner }, (ctx) => collectClusterMetrics(ctx, runner, timeouts))
+    return { clusters: fleet.outcomes.map((o) => o.result ?? contextFailed(config.clusters.get(o.cluster)!, o.error)) }
+  }
+  const cluster = clusters[0]!
+  const osUser = osUserFor(config)
   if (isRoot()) dropPrivileges(lookupUser(osUser))
-  return { clusters: await eachCluster(clusters, (c) => gatherCluster(config, c, osUser, timeouts)) }
-}
-
-/**
- * One cluster after another, in config order. The one place metrics loops over clusters, so that
- * it can move onto the shared fleet loop (services/fleet.ts `forEachCluster`) when that lands.
- */
-async function eachCluster<T>(clusters: readonly ClusterConfig[], fn: (c: ClusterConfig) => Promise<T>): Promise<T[]> {
-  const out: T[] = []
-  for (const c of clusters) out.push(await fn(c))
-  return out
-}
-
-async function gatherCluster(config: PitrConfig, cluster: ClusterConfig, osUser: string, timeouts: PartTimeouts): Promise<ClusterMetrics> {
-  const runner = new DeadlineRunner(new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' }))
   let ctx: AppContext
   try {
     ctx = await buildContext(config, cluster, osUser, { progress: silentProgress, dryRun: false, runner })
   } catch (e) {
-    const problem = toProblem('context', null, e)
-    const tools = cluster.tools.map((tool): ToolMetrics => ({ tool, catalog: null, repoSizeBytes: null, verifyRestoreLastSuccessSeconds: null }))
-    return { cluster: cluster.name, primaryTool: cluster.tools[0], archiver: null, pendingSegments: null, tools, problems: [problem] }
+    if (!(e instanceof AppError)) throw e
+    return { clusters: [contextFailed(cluster, e)] }
   }
-  return collectClusterMetrics(ctx, runner, timeouts)
+  return { clusters: [await collectClusterMetrics(ctx, runner, timeouts)] }
+}
+
+function contextFailed(cluster: ClusterConfig, e: AppError): ClusterMetrics {
+  const tools = cluster.tools.map((tool): ToolMetrics => ({ tool, catalog: null, repoSizeBytes: null, verifyRestoreLastSuccessSeconds: null }))
+  return { cluster: cluster.name, primaryTool: cluster.tools[0], archiver: null, pendingSegments: null, tools, problems: [toProblem('context', null, e)] }
 }
 
 /** every part of one cluster's metrics, each within its own deadline */
@@ -172,7 +165,7 @@ async function repoSize(ctx: AppContext, tool: ToolId, signal: AbortSignal): Pro
 export async function gatherMetricsAsRunAs(sel: MetricsSelection, timeouts = partTimeouts()): Promise<MetricsReport> {
   const config = await loadConfig(sel.configFlag)
   const clusters = selectMetricsClusters(config, sel)
-  const runAs = lookupUser(runAsUser(config))
+  const runAs = lookupUser(osUserFor(config))
   if (runAs.uid === 0) throw new CollectError(EXIT.usage, '[global] run-as must not be root: PostgreSQL refuses to run as root', { hint: 'set run-as = postgres' })
   const budget = clusters.reduce((n, c) => n + timeouts.serverMs + c.tools.length * (timeouts.catalogMs + timeouts.repoSizeMs + timeouts.verifyRecordMs), 0) + 30_000
   const argv = [...pitrctlArgv(), 'metrics', '--json', '--config', config.file, ...(sel.all ? ['--all'] : ['--cluster', clusters[0]!.name])] as [string, ...string[]]
