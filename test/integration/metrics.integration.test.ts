@@ -6,7 +6,7 @@
  * archive_command, a hole in the archive, a frozen and a stopped server.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { promises as fs, readdirSync, statSync } from 'node:fs'
+import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +15,9 @@ import { BIN, runCli, type CliResult } from '../support/cli.js'
 import { setUpCluster, skipReason, sleep, type TestCluster } from '../support/cluster.js'
 
 const ALL_TOOLS = ['native', 'pgbackrest', 'barman', 'walg', 'pg_rman'] as const
-const tools = ALL_TOOLS.filter((t) => skipReason(t) === undefined)
+// pitrctl runs pg_rman from the PostgreSQL bin dir (where `make USE_PGXS=1 install` puts it)
+const PG_BIN = '/usr/lib/postgresql/15/bin'
+const tools = ALL_TOOLS.filter((t) => skipReason(t) === undefined && (t !== 'pg_rman' || existsSync(path.join(PG_BIN, 'pg_rman'))))
 const promtool = spawnSync('sh', ['-c', 'command -v promtool && command -v prometheus-node-exporter']).status === 0
 const skip = tools.length === 0 ? 'no tool is installed' : !tools.includes('native') ? 'the failure cases need native' : !promtool ? 'promtool or prometheus-node-exporter is not installed' : undefined
 
