@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for pitrctl, its tests and the drill. Idempotent; run as root
-# (or it re-runs itself through sudo). Installs PostgreSQL 15 and its client programs, pgBackRest
-# and Barman from Debian's packages, WAL-G with `go install` at its pinned commit where Go is
-# present, then the npm dependencies and the build.
+# (or it re-runs itself through sudo). Installs PostgreSQL 15 and its client programs, pgBackRest,
+# Barman, promtool and node_exporter from Debian's packages, WAL-G with `go install` at its pinned
+# commit where Go is present, then the npm dependencies and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,34 @@ else
   say "PostgreSQL 15, pgBackRest and Barman are installed"
 fi
 # The packaged cluster on 5432 is not used by pitrctl's tests or drill: they make their own.
+
+# --- Prometheus tools for the metrics tests ---------------------------------------------------
+# promtool lints `pitrctl metrics`; the tests start their own node_exporter on a free loopback port.
+# Installed as programs, not as services: a fresh install must not start (or enable) Prometheus
+# on 9090 and node_exporter on 9100, so policy-rc.d refuses starts while apt runs. An existing
+# installation is left exactly as its owner configured it.
+prom_packages=(prometheus prometheus-node-exporter)
+prom_missing=()
+for p in "${prom_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || prom_missing+=("$p")
+done
+if [ ${#prom_missing[@]} -gt 0 ]; then
+  say "installing ${prom_missing[*]} (not started)"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${prom_missing[@]}" >/dev/null
+  if trap -p EXIT | grep -q policy-rc.d; then rm -f /usr/sbin/policy-rc.d; trap - EXIT; fi
+  if [ -d /run/systemd/system ]; then # systemd runs here: the packages enabled their units
+    for p in "${prom_missing[@]}"; do systemctl disable --now "$p" >/dev/null 2>&1 || true; done
+  fi
+else
+  say "promtool and prometheus-node-exporter are installed"
+fi
 
 # --- WAL-G (Go module, pinned to v3.0.9) ------------------------------------------------------
 WALG_COMMIT=3e493188db28335fb93a45bd680c6ff8fc3028c1

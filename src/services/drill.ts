@@ -23,6 +23,7 @@ import { readCatalog } from './catalog.js'
 import { buildContext, type AppContext } from './context.js'
 import { restoreInto } from './restore-into.js'
 import { setupCluster } from './setup.js'
+import { dirBytes } from '../util/dir-bytes.js'
 
 export type DrillScenario = 'mistaken-delete' | 'two-restores'
 export const DRILL_SCENARIOS: readonly DrillScenario[] = ['mistaken-delete', 'two-restores']
@@ -89,16 +90,6 @@ export function parseDrillTools(raw: string): ToolId[] {
 }
 
 const secondsSince = (t: number) => Math.round((performance.now() - t) / 10) / 100
-
-async function dirBytes(dir: string): Promise<number> {
-  let total = 0
-  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) total += await dirBytes(p)
-    else if (e.isFile()) total += (await fs.stat(p)).size
-  }
-  return total
-}
 
 interface ToolState {
   tool: ToolId

@@ -87,8 +87,13 @@ export async function setUpCluster(tools: string, extraIni = ''): Promise<TestCl
     },
     destroy: () => sb.destroy(),
   }
-  await c.ok(['setup'])
-  await c.sql('create table marks(id serial primary key, label text not null, at timestamptz default clock_timestamp())')
+  try {
+    await c.ok(['setup'])
+    await c.sql('create table marks(id serial primary key, label text not null, at timestamptz default clock_timestamp())')
+  } catch (e) {
+    await sb.destroy() // the caller never gets the cluster, so it could not stop it
+    throw e
+  }
   return c
 }
 
