@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { VerifyCheck, WalNeeded } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
 import { isRestorable, type Backup, type Catalog } from '../model/catalog.js'
+import { TEST_RESTORE_CHECK, verdictOf, worthTestRestore } from '../model/verify-verdict.js'
 import { MissingHistoryError, timelinePath } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
 import { knownTimelines, walkArchive } from '../model/window.js'
@@ -15,6 +16,7 @@ import { withPg } from '../pg/client.js'
 import { stopServer } from '../pg/server.js'
 import { freePort, scratchDir } from '../util/free-port.js'
 import type { AppContext } from './context.js'
+import { contentIO } from './content-record.js'
 import { readCatalogs } from './list.js'
 import { refuseTablespaces } from './restore-guards.js'
 import { restoreInto } from './restore-into.js'
@@ -49,15 +51,15 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
   if (isRestorable(b) || b.status === 'unverified') {
     try {
       const out = await ctx.progress.task(`${c.tool}: verify ${b.id}`, () => ctx.execute(adapter.planVerify(ctx.env(c.tool), b, walNeeded(c, b)), c.tool))
-      checks.push(...adapter.readVerify(ctx.env(c.tool), b, out))
+      checks.push(...(await adapter.readVerify(ctx.env(c.tool), b, out, contentIO(ctx, c.tool))))
     } catch (e) {
       if (!(e instanceof AppError)) throw e
       checks.push({ name: `${c.tool} verification`, ok: false, detail: e.message })
     }
   }
   checks.push(...walChecks(c, b))
-  if (withRestore && checks.every((k) => k.ok)) checks.push(await testRestore(ctx, c.tool, b))
-  return { backup: b.id, tool: c.tool, ok: checks.every((k) => k.ok), checks }
+  if (withRestore && worthTestRestore(checks)) checks.push(await testRestore(ctx, c.tool, b))
+  return { backup: b.id, tool: c.tool, ok: verdictOf(checks), checks }
 }
 
 /** the WAL chain: the backup's own WAL, continuity up to the newest segment, every history file */
@@ -119,9 +121,9 @@ async function testRestore(ctx: AppContext, tool: ToolId, b: Backup): Promise<Ve
     })
     const socket = outcome?.socketDir ?? ctx.cluster.host
     const n = await withPg({ host: socket, port, user: ctx.cluster.user, database: ctx.cluster.database }, (s) => s.query<{ n: string }>('select count(*)::text as n from pg_class'))
-    return { name: 'test restore', ok: true, detail: `restored, started on port ${port}, answered a query (${n[0]?.n} relations)` }
+    return { name: TEST_RESTORE_CHECK, ok: true, detail: `restored, started on port ${port}, answered a query (${n[0]?.n} relations)` }
   } catch (e) {
-    return { name: 'test restore', ok: false, detail: (e as Error).message }
+    return { name: TEST_RESTORE_CHECK, ok: false, detail: (e as Error).message }
   } finally {
     await stopServer(ctx.runner, ctx.binDir, dest, 'immediate').catch(() => undefined)
     // a scratch directory pitrctl made a moment ago, never a user's data directory

@@ -31,6 +31,8 @@ export const nativeAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  // pitrctl's own backup_manifest (pg_verifybackup) checks every file
+  readStoredObjects: async () => null,
   planRestore,
   classifyFailure,
 }

@@ -20,7 +20,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readStoredObjects, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const walgAdapter: Adapter = {
   id: 'walg',
@@ -46,6 +46,7 @@ export const walgAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readStoredObjects,
   planRestore,
   classifyFailure,
 }

@@ -17,6 +17,7 @@ import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { adoptedEnv, fixtureFile, labEnv, recorded } from './fixture.js'
+import { unusedContentIO } from '../../../support/content-io.js'
 
 const a = pgbackrestAdapter
 
@@ -184,11 +185,11 @@ describe('verify --output=text --verbose', () => {
     ])
   })
 
-  it('readVerify reads the verify step output', () => {
+  it('readVerify reads the verify step output', async () => {
     const outputs = new Map([['verify', recorded('verify-corrupt').result]])
-    const checks = a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, outputs)
+    const checks = await a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, outputs, unusedContentIO)
     expect(checks.some((c) => !c.ok)).toBe(true)
-    expect(a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, new Map())[0]!.ok).toBe(false)
+    expect((await a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, new Map(), unusedContentIO))[0]!.ok).toBe(false)
   })
 })
 
