@@ -178,6 +178,9 @@ describe('show-backup JSON', () => {
     })
     expect(parseShowBackupStatus(recorded('show-backup-missing-name').stdout, 'pg1')).toBeUndefined()
   })
+  it('a rate with 17 fraction digits does not hide the status', () => {
+    expect(parseShowBackupStatus(recorded('show-backup-long-fraction').stdout, 'main')).toEqual({ status: 'DONE', error: null })
+  })
 })
 
 describe('readVerify', () => {
