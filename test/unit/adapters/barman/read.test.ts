@@ -210,6 +210,15 @@ describe('readVerify', () => {
     expect(checks.map((c) => c.ok)).toEqual([true, false, true])
   })
 
+  it.each([
+    ['verify-backup-truncated-json', '"base/5/16384" has size 5120000 on disk but size 10240000 in the manifest'],
+    ['verify-backup-deleted-json', '"base/5/16384" is present in the manifest but not on disk'],
+  ])('%s: pg_verifybackup names the file', (fixture, says) => {
+    const checks = verify({ 'check-backup': 'check-backup-ok', 'show-backup': 'show-backup-json', 'verify-backup': fixture, check: 'check-ok-json' })
+    expect(checks.map((c) => c.ok)).toEqual([true, false, true])
+    expect(checks[1]!.detail).toContain(says)
+  })
+
   it('a step that did not run is a failure, not a pass', () => {
     expect(verify({}).map((c) => c.ok)).toEqual([false, false])
   })
