@@ -218,7 +218,30 @@ interface WalVerifyOutput {
  * and compared by size and sha256.
  */
 export async function readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs, io: ContentIO): Promise<VerifyCheck[]> {
-  return [...readWalVerify(backup, outputs), await readContentCheck(env, backup, io)]
+  return [...readWalVerify(backup, outputs), ...(await readChainContent(env, backup, io))]
+}
+
+/**
+ * A delta holds only what changed since its base: restoring it reads the objects of every backup
+ * down to the full (backup-fetch-delta), so those are checked too, walked through backup-list.
+ */
+export async function readChainContent(env: ToolEnv, backup: Backup, io: ContentIO): Promise<VerifyCheck[]> {
+  const checks = [await readContentCheck(env, backup, io)]
+  if (backup.parent === null) return checks
+  const byId = new Map(parseBackupList((await io.run(planBackupList(env))).stdout).map((b) => [b.id, b]))
+  const seen = new Set([backup.id])
+  for (let id: string | null = backup.parent; id !== null && !seen.has(id); ) {
+    seen.add(id)
+    const base = byId.get(id)
+    const name = `${CONTENT_CHECK} of ${id}, which ${backup.id} is a delta of`
+    if (base === undefined) {
+      checks.push({ name, ok: false, detail: `${id} is not in backup-list: ${backup.id} cannot be restored without it` })
+      break
+    }
+    checks.push({ ...(await readContentCheck(env, base, io)), name })
+    id = base.parent
+  }
+  return checks
 }
 
 /** the verdict of planVerify's one step */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseObjectListing, readContentCheck, readStoredObjects } from '../../../../src/adapters/walg/read.js'
-import { planListBackupObjects, planReadObject } from '../../../../src/adapters/walg/plan.js'
+import { parseObjectListing, readChainContent, readContentCheck, readStoredObjects } from '../../../../src/adapters/walg/read.js'
+import { planBackupList, planListBackupObjects, planReadObject } from '../../../../src/adapters/walg/plan.js'
 import { contentRecordPath } from '../../../../src/config/paths.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
@@ -109,5 +109,61 @@ describe('readContentCheck (verify)', () => {
   it("a record of another backup is no record", async () => {
     const other = { [contentRecordPath(env.stateDir, 'walg', ID)]: files[contentRecordPath(env.stateDir, 'walg', ID)]!.replace(ID, 'base_000000010000000000000099') }
     expect(await readContentCheck(env, backup, scriptedContentIO({ files: other }))).toMatchObject({ ok: false, unchecked: true })
+  })
+})
+
+describe('readChainContent (verify of a delta)', () => {
+  // backup-list-detail (3.0.9): ..09_D_..06 is a delta of ..06_D_..04, a delta of the full ..04
+  const FULL = 'base_000000010000000000000004'
+  const MID = 'base_000000010000000000000006_D_000000010000000000000004'
+  const TOP = 'base_000000010000000000000009_D_000000010000000000000006'
+  const listing = recorded('st-ls-backup-recorded').stdout
+  const recordText = fixtureFile('st-ls-backup-recorded', 'content-record.json')
+  const objectsOf = (id: string) => record.objects.map((o) => ({ ...o, path: o.path.replaceAll(ID, id) }))
+  const backupList = fixtureSet('walg', '3.0.9').recorded('backup-list-detail').stdout
+  const scripted = (ids: readonly string[], over: Record<string, ProcessResult> = {}, calls: string[] = []) =>
+    scriptedContentIO(
+      {
+        files: Object.fromEntries(ids.map((id) => [contentRecordPath(env.stateDir, 'walg', id), recordText.replaceAll(ID, id)])),
+        runs: {
+          [key(planBackupList(env).argv)]: res({ stdout: backupList }),
+          ...Object.fromEntries(ids.map((id) => [key(planListBackupObjects(env, id).argv), res({ stdout: listing.replaceAll(ID, id) })])),
+        },
+        runDigests: { ...Object.fromEntries(ids.flatMap(objectsOf).map((o) => [readKey(o.path), read(o)])), ...over },
+      },
+      calls,
+    )
+  const top = { id: TOP, parent: MID } as Backup
+
+  it('checks the delta and every backup it is based on, down to the full', async () => {
+    const calls: string[] = []
+    const checks = await readChainContent(env, top, scripted([TOP, MID, FULL], {}, calls))
+    expect(checks.map((c) => [c.ok, c.name.endsWith(`of ${MID}, which ${TOP} is a delta of`) || c.name.endsWith(`of ${FULL}, which ${TOP} is a delta of`)])).toEqual([
+      [true, false],
+      [true, true],
+      [true, true],
+    ])
+    expect(calls.filter((c) => c.startsWith('runDigest'))).toHaveLength(3 * record.objects.length)
+  })
+
+  it("a damaged object of the full fails the delta's verify, naming it", async () => {
+    const part = `basebackups_005/${FULL}/tar_partitions/part_001.tar.lz4`
+    const rec = objectsOf(FULL).find((o) => o.path === part)!
+    const checks = await readChainContent(env, top, scripted([TOP, MID, FULL], { [readKey(part)]: read({ sizeBytes: rec.sizeBytes, sha256: '0'.repeat(64) }) }))
+    expect(checks.map((c) => c.ok)).toEqual([true, true, false])
+    expect(checks[2]!.detail).toContain(`${part} has changed`)
+  })
+
+  it('a base missing from backup-list is a failure', async () => {
+    const orphan = { id: TOP, parent: 'base_000000010000000000000002' } as Backup
+    const checks = await readChainContent(env, orphan, scripted([TOP]))
+    expect(checks.map((c) => c.ok)).toEqual([true, false])
+    expect(checks[1]!.detail).toMatch(/not in backup-list/)
+  })
+
+  it('a full backup needs no backup-list', async () => {
+    const calls: string[] = []
+    expect(await readChainContent(env, { id: ID, parent: null } as Backup, scripted([ID], {}, calls))).toHaveLength(1)
+    expect(calls.some((c) => c.includes('backup-list'))).toBe(false)
   })
 })
