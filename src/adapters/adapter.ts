@@ -12,6 +12,8 @@ import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/re
 import type { DeleteScope } from '../model/retention.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { ProcessResult, StepOutputs } from '../runner/runner.js'
+import type { FileDigest } from '../util/digest.js'
+import type { StoredObject } from '../model/content-record.js'
 
 export type { ToolId } from '../model/tool-id.js'
 
@@ -126,7 +128,14 @@ export interface VerifyCheck {
   readonly name: string
   readonly ok: boolean
   readonly detail: string
+  /**
+   * true: pitrctl could not make this check (ok is then false, and the detail says why). Only a
+   * passing test restore (verify --restore), which reads every file, makes up for it.
+   */
+  readonly unchecked?: boolean
 }
+
+export type { StoredObject } from '../model/content-record.js'
 
 /** one archived WAL file a backup needs to recover, with the sha256 pitrctl recorded when it was archived */
 export interface WalNeeded {
@@ -144,6 +153,14 @@ export interface CatalogIO {
   readFile(path: string): Promise<string | undefined>
   /** names in a directory; [] when it does not exist */
   listDir(path: string): Promise<string[]>
+}
+
+/** what verification may do besides CatalogIO: read whole files and objects, keeping only digests */
+export interface ContentIO extends CatalogIO {
+  /** size, CRC-32C and sha256 of a file's bytes; undefined when it does not exist */
+  digestFile(path: string): Promise<FileDigest | undefined>
+  /** runs a read-only step, hashing its stdout instead of keeping it (result.stdoutDigest); a failure is returned, not thrown */
+  runDigest(step: ExecStep): Promise<ProcessResult>
 }
 
 export interface CatalogRead {
@@ -180,8 +197,18 @@ export interface Adapter {
   readCatalog(env: ToolEnv, io: CatalogIO): Promise<CatalogRead>
   /** `wal`: the archived WAL recovering the backup needs (its own, then on to the newest segment) */
   planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan
-  /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */
-  readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[]
+  /**
+   * The tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust
+   * codes. Where the tool's own check does not read the backup's content (pg_rman re-validates
+   * nothing once OK, WAL-G has none), the adapter reads it through `io` and compares it with what
+   * was recorded, which is why this may be async.
+   */
+  readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs, io: ContentIO): VerifyCheck[] | Promise<VerifyCheck[]>
+  /**
+   * Right after a backup: its stored objects, read through the tool, for pitrctl to keep and
+   * `readVerify` to compare against later; null where the tool records its own checksums.
+   */
+  readStoredObjects(env: ToolEnv, backup: Backup, io: ContentIO): Promise<readonly StoredObject[] | null>
   planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan
   /** delete these backups with the tool's own command (never more: expire re-reads the catalog to check) */
   planDelete(env: ToolEnv, req: DeleteRequest): Plan

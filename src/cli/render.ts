@@ -57,7 +57,7 @@ export function renderList(r: ListResult): string {
 export function renderVerify(r: VerifyReport): string {
   if (r.results.length === 0) return `no backups to verify in cluster ${r.cluster}`
   return r.results
-    .map((res) => [`${res.ok ? 'OK  ' : 'FAIL'} ${res.backup} (${res.tool})`, ...res.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`)].join('\n'))
+    .map((res) => [`${res.ok ? 'OK  ' : 'FAIL'} ${res.backup} (${res.tool})`, ...res.checks.map((c) => `  ${c.ok ? 'ok  ' : c.unchecked ? 'NOT CHECKED' : 'FAIL'} ${c.name}: ${c.detail}`)].join('\n'))
     .join('\n')
 }
 

@@ -16,3 +16,8 @@ export function walIndexDir(stateDir: string): string {
 export function walIndexEntry(stateDir: string, walName: string): string {
   return path.join(walIndexDir(stateDir), `${walName}.json`)
 }
+
+/** what pitrctl recorded of a backup's stored objects right after taking it (services/content-record.ts) */
+export function contentRecordPath(stateDir: string, tool: string, backupId: string): string {
+  return path.join(stateDir, 'content', tool, `${backupId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`)
+}

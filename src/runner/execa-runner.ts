@@ -3,6 +3,7 @@
  * never a shell; a minimal explicit environment; `reject: false` so the caller classifies the
  * result; argv and output redacted before they leave (Node puts argv in error messages, L22).
  */
+import { createHash } from 'node:crypto'
 import { execa } from 'execa'
 import type { ExecStep } from '../model/plan.js'
 import type { RunAs } from '../util/identity.js'
@@ -56,11 +57,19 @@ export class ExecaRunner implements Runner {
       input: opts.input,
       stdin: opts.input === undefined ? 'ignore' : 'pipe',
       stdout: step.stdoutFile ? { file: step.stdoutFile } : 'pipe',
+      buffer: { stdout: !opts.digestStdout, stderr: true },
       stripFinalNewline: false,
       maxBuffer: 256 * 1024 * 1024,
       lines: false,
       encoding: 'utf8',
     })
+    const sha = opts.digestStdout ? createHash('sha256') : undefined
+    let stdoutBytes = 0
+    if (sha && child.stdout)
+      child.stdout.on('data', (chunk: Buffer) => {
+        sha.update(chunk)
+        stdoutBytes += chunk.length
+      })
     if (opts.onLine && child.stderr) {
       let buf = ''
       child.stderr.on('data', (chunk: Buffer) => {
@@ -86,6 +95,7 @@ export class ExecaRunner implements Runner {
       timedOut: Boolean(r.timedOut),
       ok: exitCode !== undefined && okCodes.includes(exitCode) && !r.signal && !r.timedOut,
       ...(spawnError ? { spawnError } : {}),
+      ...(sha ? { stdoutDigest: { sizeBytes: stdoutBytes, sha256: sha.digest('hex') } } : {}),
     }
   }
 }

@@ -14,6 +14,8 @@ export interface ProcessResult {
   readonly ok: boolean
   /** set when the program could not be started at all (ENOENT: not installed) */
   readonly spawnError?: string
+  /** with RunOptions.digestStdout: stdout's size and sha256 (stdout itself is then '') */
+  readonly stdoutDigest?: { readonly sizeBytes: number; readonly sha256: string }
 }
 
 export interface RunOptions {
@@ -21,6 +23,8 @@ export interface RunOptions {
   readonly onLine?: (line: string) => void
   /** bytes for the child's stdin */
   readonly input?: string
+  /** hash stdout as it streams instead of keeping it (reading a large object through a tool) */
+  readonly digestStdout?: boolean
 }
 
 /** the only way anything in pitrctl starts a process */

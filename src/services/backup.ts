@@ -9,6 +9,7 @@ import { ensureArchived } from './archiving.js'
 import { recordAttempt } from './backup-attempts.js'
 import { readCatalog } from './catalog.js'
 import type { AppContext } from './context.js'
+import { recordStoredObjects } from './content-record.js'
 import { withLock } from './lock.js'
 
 export interface BackupOptions {
@@ -45,6 +46,8 @@ async function backupOnce(ctx: AppContext, tool: ToolId, opts: BackupOptions): P
     // Some tools exit 0 and mark the backup failed in their catalog (Barman): the catalog is the verdict.
     if (backup.status === 'error')
       throw new ToolError({ kind: 'unknown', tool, summary: `the tool exited 0 but lists backup ${backup.id} as failed`, exitCode: 0, argv: [], stderrTail: [] })
+    // What verify compares the backup's content with later, for tools that keep no checksums.
+    await ctx.progress.task('record the stored objects of the backup', () => recordStoredObjects(ctx, tool, backup))
     return backup
   })
 }

@@ -9,6 +9,7 @@ import type { VerifyCheck, WalNeeded } from '../adapters/adapter.js'
 import { AppError } from '../errors.js'
 import { newestOkBackup } from '../model/alerts.js'
 import { isRestorable, type Backup, type Catalog } from '../model/catalog.js'
+import { TEST_RESTORE_CHECK, verdictOf, worthTestRestore } from '../model/verify-verdict.js'
 import { MissingHistoryError, timelinePath } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
 import { knownTimelines, walkArchive } from '../model/window.js'
@@ -16,6 +17,7 @@ import { withPg } from '../pg/client.js'
 import { stopServer } from '../pg/server.js'
 import { freePort, scratchDir } from '../util/free-port.js'
 import type { AppContext } from './context.js'
+import { contentIO } from './content-record.js'
 import { readCatalogs } from './list.js'
 import { refuseTablespaces } from './restore-guards.js'
 import { restoreInto } from './restore-into.js'
@@ -66,7 +68,7 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
   if (isRestorable(b) || b.status === 'unverified') {
     try {
       const out = await ctx.progress.task(`${c.tool}: verify ${b.id}`, () => ctx.execute(adapter.planVerify(ctx.env(c.tool), b, walNeeded(c, b)), c.tool))
-      checks.push(...adapter.readVerify(ctx.env(c.tool), b, out))
+      checks.push(...(await adapter.readVerify(ctx.env(c.tool), b, out, contentIO(ctx, c.tool))))
     } catch (e) {
       if (!(e instanceof AppError)) throw e
       checks.push({ name: `${c.tool} verification`, ok: false, detail: e.message })
@@ -75,8 +77,8 @@ async function verifyOne(ctx: AppContext, c: Catalog, b: Backup, withRestore: bo
   checks.push(...walChecks(c, b))
   const torn = await tornCheck(ctx, c.tool, walNeeded(c, b).map((w) => w.name))
   if (torn) checks.push(torn)
-  if (withRestore && checks.every((k) => k.ok)) checks.push(await testRestore(ctx, c.tool, b))
-  return { backup: b.id, tool: c.tool, ok: checks.every((k) => k.ok), checks }
+  if (withRestore && worthTestRestore(checks)) checks.push(await testRestore(ctx, c.tool, b))
+  return { backup: b.id, tool: c.tool, ok: verdictOf(checks), checks }
 }
 
 /** the WAL chain: the backup's own WAL, continuity up to the newest segment, every history file */
@@ -144,9 +146,9 @@ async function testRestore(ctx: AppContext, tool: ToolId, b: Backup): Promise<Ve
       () => '',
       (e: Error) => `; not recorded for metrics: ${e.message}`,
     )
-    return { name: 'test restore', ok: true, detail: `${detail}${recorded}` }
+    return { name: TEST_RESTORE_CHECK, ok: true, detail: `${detail}${recorded}` }
   } catch (e) {
-    return { name: 'test restore', ok: false, detail: (e as Error).message }
+    return { name: TEST_RESTORE_CHECK, ok: false, detail: (e as Error).message }
   } finally {
     await stopServer(ctx.runner, ctx.binDir, dest, 'immediate').catch(() => undefined)
     // a scratch directory pitrctl made a moment ago, never a user's data directory

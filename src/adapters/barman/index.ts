@@ -38,6 +38,8 @@ export const barmanAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  // Barman's backup.info and the data files are checked by its own commands
+  readStoredObjects: async () => null,
   planRestore,
   classifyFailure,
   planDelete,

@@ -33,6 +33,8 @@ export const nativeAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  // pitrctl's own backup_manifest (pg_verifybackup) checks every file
+  readStoredObjects: async () => null,
   planRestore,
   classifyFailure,
   planDelete,

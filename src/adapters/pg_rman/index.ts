@@ -36,6 +36,8 @@ export const pgRmanAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  // pg_rman's file lists hold each file's size and CRC: readVerify re-reads them
+  readStoredObjects: async () => null,
   planRestore,
   classifyFailure,
   planDelete,

@@ -11,7 +11,8 @@ import { formatLsn, parseLsn, type Lsn } from '../../model/lsn.js'
 import { versionAtLeast } from '../../model/version.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
-import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
+import { summarizeProblems } from '../../model/content-record.js'
+import type { CatalogIO, CatalogRead, ContentIO, ToolEnv, VerifyCheck } from '../adapter.js'
 import { backupDir, naiveToIso, resolveSetup, type PgRmanSetup } from './config.js'
 import { planShow } from './plan.js'
 
@@ -230,23 +231,108 @@ function incrementalParent(older: readonly Backup[], info: BackupInfo): string |
 }
 
 /**
- * The verdict of planVerify: validate's own lines, then the status `show DATE` read back, which
- * is the only thing that tells (validate exits 0 on CORRUPT: fixture `validate-corrupt`).
+ * The verdict of planVerify: pg_rman's status after validate, then pitrctl's own re-read of every
+ * file against the size and CRC pg_rman recorded for it. pg_rman validate reads only backups not
+ * validated yet (validate.c do_validate: DONE only), so once a backup is OK it never reads it
+ * again (fixture validate-noop), and it has no flag to make it: pitrctl reads the files itself.
  */
-export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+export async function readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs, io: ContentIO): Promise<VerifyCheck[]> {
+  const status = readValidate(backup, outputs)
+  if (/has no backup|did not run/.test(status.detail)) return [status]
+  return [status, await readFileCheck(env, backup, io)]
+}
+
+/** validate's own lines, then the status `show DATE` read back, which is the verdict (validate exits 0 on CORRUPT) */
+export function readValidate(backup: Backup, outputs: StepOutputs): VerifyCheck {
   const backupId = backup.id
-  const name = 'pg_rman validate (size and CRC of every file)'
+  const name = 'pg_rman validate (catalog status)'
   const validate = outputs.get('validate')
   const show = outputs.get('show-backup')
-  if (!validate || !show) return [{ name, ok: false, detail: 'pg_rman validate did not run' }]
-  if (/does not exist/.test(show.stderr) || show.stdout.trim() === '') return [{ name, ok: false, detail: `pg_rman has no backup ${backupId}` }]
+  if (!validate || !show) return { name, ok: false, detail: 'pg_rman validate did not run' }
+  if (/does not exist/.test(show.stderr) || show.stdout.trim() === '') return { name, ok: false, detail: `pg_rman has no backup ${backupId}` }
   const status = parseBackupInfo(show.stdout).status
   const warnings = validate.stderr.split('\n').filter((l) => l.startsWith('WARNING: ')).map((l) => l.slice('WARNING: '.length))
   const checkedNow = new RegExp(`backup "${backupId}" is (valid|corrupted)`).test(validate.stderr)
   if (status === 'OK')
-    return [{ name, ok: true, detail: checkedNow ? 'every file matches its recorded size and CRC (status OK)' : 'validated OK earlier; pg_rman validate re-reads only backups not yet validated, so no file was read now (verify --restore reads them all)' }]
-  if (status === 'CORRUPT') return [{ name, ok: false, detail: `pg_rman marked the backup CORRUPT${warnings.length ? `: ${warnings.join('; ')}` : ''}` }]
-  return [{ name, ok: false, detail: `status ${status}: pg_rman will not restore this backup` }]
+    return { name, ok: true, detail: checkedNow ? 'pg_rman read every file now: each matches its recorded size and CRC (status OK)' : 'status OK (pg_rman validated it earlier and does not read it again)' }
+  if (status === 'CORRUPT') return { name, ok: false, detail: `pg_rman marked the backup CORRUPT${warnings.length ? `: ${warnings.join('; ')}` : ''}` }
+  return { name, ok: false, detail: `status ${status}: pg_rman will not restore this backup` }
+}
+
+/** one line of a pg_rman file list (dir.c dir_print_file_list: `path type write_size crc mode date time`) */
+export interface ListedFile {
+  readonly path: string
+  /** f, F (data file in pg_rman's page format), d, l, s */
+  readonly type: string
+  /** null: not in this backup (an incremental skipped it: BYTES_INVALID, printed as 2^64-1) */
+  readonly sizeBytes: number | null
+  readonly crc32c: number
+}
+
+/** file_database.txt / file_arclog.txt / file_srvlog.txt (fixtures file-list-full, file-list-incr) */
+export function parseFileList(text: string): ListedFile[] {
+  const files: ListedFile[] = []
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue
+    const m = /^(\S+) ([fFdls]) (\d+) (\d+) 0?[0-7]+ /.exec(line)
+    if (!m) throw new ToolOutputError('pg_rman', `unexpected line in a pg_rman file list: ${JSON.stringify(line.slice(0, 120))}`)
+    const size = m[3]!.length >= 19 && BigInt(m[3]!) >= 2n ** 63n ? null : Number(m[3])
+    files.push({ path: m[1]!, type: m[2]!, sizeBytes: size, crc32c: Number(m[4]) })
+  }
+  return files
+}
+
+/** the regular files pg_rman stored (what validate reads): skipped ones and directories are not */
+export function storedFiles(list: readonly ListedFile[]): ListedFile[] {
+  return list.filter((f) => (f.type === 'f' || f.type === 'F') && f.sizeBytes !== null)
+}
+
+export interface FileProblem {
+  readonly path: string
+  readonly detail: string
+}
+
+/** each stored file against what was found on disk (absent from `found`: missing) */
+export function compareFileList(prefix: string, files: readonly ListedFile[], found: ReadonlyMap<string, { sizeBytes: number; crc32c: number } | undefined>): FileProblem[] {
+  const problems: FileProblem[] = []
+  for (const f of files) {
+    const p = `${prefix}${f.path}`
+    const d = found.get(f.path)
+    if (d === undefined) problems.push({ path: p, detail: `${p} is missing` })
+    else if (d.sizeBytes !== f.sizeBytes) problems.push({ path: p, detail: `${p} is ${d.sizeBytes} bytes, pg_rman recorded ${f.sizeBytes}` })
+    else if (d.crc32c !== f.crc32c) problems.push({ path: p, detail: `${p} has CRC ${d.crc32c}, pg_rman recorded ${f.crc32c}` })
+  }
+  return problems
+}
+
+const FILE_LISTS = [
+  { list: 'file_database.txt', dir: 'database', required: true },
+  { list: 'file_arclog.txt', dir: 'arclog', required: false },
+  { list: 'file_srvlog.txt', dir: 'srvlog', required: false },
+] as const
+
+/** every file pg_rman stored for the backup, re-read by pitrctl: its size and CRC-32C against the file lists */
+export async function readFileCheck(env: ToolEnv, backup: Backup, io: ContentIO): Promise<VerifyCheck> {
+  const name = 'backup files (size and CRC of every file against pg_rman\'s file lists, read by pitrctl)'
+  const dir = backupDir(resolveSetup(env), backup.id)
+  const problems: FileProblem[] = []
+  let checked = 0
+  for (const l of FILE_LISTS) {
+    const text = await io.readFile(path.join(dir, l.list))
+    if (text === undefined) {
+      if (l.required) problems.push({ path: l.list, detail: `${l.list} is missing: pg_rman cannot restore this backup` })
+      continue
+    }
+    const files = storedFiles(parseFileList(text))
+    const found = new Map<string, { sizeBytes: number; crc32c: number } | undefined>()
+    for (const f of files) {
+      const d = await io.digestFile(path.join(dir, l.dir, f.path))
+      if (d !== undefined) found.set(f.path, d)
+    }
+    checked += files.length
+    problems.push(...compareFileList(`${l.dir}/`, files, found))
+  }
+  return { name, ok: problems.length === 0 && checked > 0, detail: checked === 0 && problems.length === 0 ? 'the file lists name no stored file' : summarizeProblems(problems, checked, 'files') }
 }
 
 /**

@@ -32,6 +32,8 @@ export const pgbackrestAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  // pgBackRest's manifest holds each file's size and checksum (verify re-reads them)
+  readStoredObjects: async () => null,
   planRestore,
   planDelete,
   planWalExpire,

@@ -32,17 +32,19 @@ const ADOPTED_LOG_OPTIONS = ['--log-level-console=off', '--log-level-stderr=warn
  */
 const NO_ARCHIVE_CHECK = '--no-archive-check'
 
-function baseArgv(setup: PgbackrestSetup): string[] {
+function baseArgv(setup: PgbackrestSetup, options: readonly string[] = []): string[] {
+  // an option the step sets itself replaces the pinned one (pgBackRest refuses an option twice: [031])
+  const pinned = ADOPTED_LOG_OPTIONS.filter((o) => !options.some((w) => w.startsWith(o.slice(0, o.indexOf('=') + 1))))
   return [
     setup.program ?? PGBACKREST,
     ...(setup.configFile === undefined ? [] : [`--config=${setup.configFile}`]),
     `--stanza=${setup.stanza}`,
-    ...(setup.mode === 'adopted' ? ADOPTED_LOG_OPTIONS : []),
+    ...(setup.mode === 'adopted' ? pinned : []),
   ]
 }
 
 function command(setup: PgbackrestSetup, id: string, title: string, options: readonly string[], verb: string, args: readonly string[] = [], extra: Parameters<typeof execStep>[3] = {}): ExecStep {
-  const [program, ...rest] = [...baseArgv(setup), ...options, verb, ...args]
+  const [program, ...rest] = [...baseArgv(setup, options), ...options, verb, ...args]
   return execStep(id, title, [program!, ...rest], extra)
 }
 
@@ -133,11 +135,16 @@ export function planListArchive(env: ToolEnv): ExecStep {
 /**
  * `verify` checks the whole repository: --set is internal in 2.45 and cmdVerify never reads it
  * (fixture verify-set lists every backup). --verbose prints every backup and archive, not only
- * failures (without it an intact repository prints nothing: fixture verify-quiet-ok).
+ * failures (without it an intact repository prints nothing: fixture verify-quiet-ok). The text
+ * only counts bad files; each one is named in an INFO log line (verifyLogInvalidResult), which
+ * --log-level-stderr=info sends to stderr, apart from the text on stdout (fixtures verify-named-*).
  */
 export function planVerify(env: ToolEnv, _backup: Backup): Plan {
   const setup = resolveSetup(env)
-  return plan('pgBackRest verify', command(setup, 'verify', 'pgbackrest verify: re-read every backup and WAL file', ['--output=text', '--verbose'], 'verify', [], { mutates: false }))
+  return plan(
+    'pgBackRest verify',
+    command(setup, 'verify', 'pgbackrest verify: re-read every backup and WAL file', ['--output=text', '--verbose', '--log-level-stderr=info'], 'verify', [], { mutates: false }),
+  )
 }
 
 export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {

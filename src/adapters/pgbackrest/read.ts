@@ -286,6 +286,51 @@ export function parseVerifyText(stdout: string): VerifyReport {
   return { status, archives, backups, other }
 }
 
+export interface InvalidFile {
+  /** file missing | invalid checksum | invalid size | invalid result */
+  readonly reason: string
+  /** in the stanza's backup or archive directory: `<label>/pg_data/…` or `<archiveId>/<dir>/<segment>-<sha1>.gz` */
+  readonly path: string
+  /** what failed, for an "invalid result" that raised an error (a file that does not decompress) */
+  readonly message: string | null
+}
+
+// verifyLogInvalidResult() and the job-error branch of verifyProcess() in 2.45 verify.c; a missing
+// WAL file is a WARN (expire may remove WAL), the rest INFO; P<nn> when the log shows process ids
+const INVALID_NAMED = /^(?:P\d+ +)?(?:INFO|WARN): (file missing|invalid checksum|invalid size|invalid result) '([^']+)'$/
+const INVALID_RAISED = /^(?:P\d+ +)?INFO: (invalid result) (\S+): (.+)$/
+
+/** the files verify found bad, from its log lines on stderr (planVerify's --log-level-stderr=info) */
+export function parseVerifyInvalidFiles(stderr: string): InvalidFile[] {
+  const out: InvalidFile[] = []
+  for (const line of stderr.split('\n')) {
+    const n = INVALID_NAMED.exec(line)
+    const r = n ? undefined : INVALID_RAISED.exec(line)
+    if (n) out.push({ reason: n[1]!, path: n[2]!, message: null })
+    else if (r) out.push({ reason: r[1]!, path: r[2]!, message: r[3]! })
+  }
+  return out
+}
+
+const BACKUP_LABEL = /^(\d{8}-\d{6}F)(?:_\d{8}-\d{6}[DI])?$/
+
+/**
+ * Whether files stored under `label` belong to the restore of `backupId`: its own, or those of an
+ * earlier backup of the same full's chain that it references (verify marks the referencing backup
+ * invalid too but names the file once, under the label that stores it: fixture verify-named-referenced).
+ */
+function storesFilesOf(label: string, backupId: string): boolean {
+  if (label === backupId) return true
+  const full = BACKUP_LABEL.exec(backupId)?.[1]
+  return full !== undefined && (label === full || (label.startsWith(`${full}_`) && label < backupId))
+}
+
+function describeInvalid(files: readonly InvalidFile[]): string {
+  if (files.length === 0) return ''
+  const shown = files.slice(0, 10).map((f) => `${f.reason} ${f.path}${f.message ? ` (${f.message})` : ''}`)
+  return `: ${shown.join(', ')}${files.length > shown.length ? `, and ${files.length - shown.length} more` : ''}`
+}
+
 function parseCounts(line: string): VerifyCounts | undefined {
   if (!line.startsWith('    ')) return undefined
   const c = { missing: 0, checksumInvalid: 0, sizeInvalid: 0, other: 0 }
@@ -316,7 +361,7 @@ function describeCounts(c: VerifyCounts | undefined): string {
 export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
   const result = outputs.get('verify')
   if (result === undefined) return [{ name: 'pgBackRest verify', ok: false, detail: 'pgbackrest verify did not run' }]
-  return verifyChecks(result.stdout, backup.id)
+  return verifyChecks(result.stdout, backup.id, result.stderr)
 }
 
 /**
@@ -324,8 +369,10 @@ export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs):
  * against the checksums recorded when they were written; it does not look for gaps in the WAL
  * (fixture verify-wal-gap: status ok), which pitrctl's own WAL-chain check covers.
  */
-export function verifyChecks(stdout: string, backupId: string): VerifyCheck[] {
+export function verifyChecks(stdout: string, backupId: string, stderr = ''): VerifyCheck[] {
   const r = parseVerifyText(stdout)
+  const invalid = parseVerifyInvalidFiles(stderr)
+  const under = (top: (label: string) => boolean) => invalid.filter((f) => top(f.path.slice(0, f.path.indexOf('/'))))
   if (r.status === undefined)
     return [{ name: 'pgBackRest verify', ok: false, detail: 'pgbackrest verify printed no result (expected "status: ok" or "status: error")' }]
   const checks: VerifyCheck[] = []
@@ -343,14 +390,14 @@ export function verifyChecks(stdout: string, backupId: string): VerifyCheck[] {
     checks.push({
       name: `backup files of ${backupId}`,
       ok: b.status === 'valid',
-      detail: `${b.valid} of ${b.checked} files match the checksum and size recorded in the backup manifest${describeCounts(b.counts)}${state}`,
+      detail: `${b.valid} of ${b.checked} files match the checksum and size recorded in the backup manifest${describeCounts(b.counts)}${state}${describeInvalid(b.status === 'valid' ? [] : under((l) => storesFilesOf(l, backupId)))}`,
     })
   }
   for (const a of r.archives) {
     checks.push({
       name: `archived WAL files (${a.archiveId})`,
       ok: a.valid === a.checked,
-      detail: `${a.valid} of ${a.checked} WAL files match the checksum recorded when they were archived${describeCounts(a.counts)}`,
+      detail: `${a.valid} of ${a.checked} WAL files match the checksum recorded when they were archived${describeCounts(a.counts)}${describeInvalid(under((l) => l === a.archiveId))}`,
     })
   }
   // Never report ok while pgBackRest said error: name what was not explained above.

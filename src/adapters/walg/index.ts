@@ -6,8 +6,12 @@
  *
  * What WAL-G does not do, and pitrctl therefore does: choose the base backup for a target, write
  * recovery.signal, restore_command and every recovery_target_* setting (backup-fetch writes none),
- * verify a backup (there is no such command for PostgreSQL: verify is wal-verify plus pitrctl's
- * own WAL check and test restore).
+ * verify a backup (there is no such command for PostgreSQL: verify is wal-verify, pitrctl's own
+ * WAL check, and a comparison of every stored object of the backup, read through `wal-g st cat`,
+ * with the size and sha256 pitrctl recorded right after backup-push; `st` commands recorded with
+ * v3.0.8 in test/fixtures/walg/3.0.8/).
+ * - `st ls FOLDER` of a folder that does not exist in FS storage creates it, empty (fixture
+ *   st-ls-backup-missing): verifying a backup whose folder was deleted leaves an empty folder.
  *
  * Sharp edges the services should know:
  * - When the configured PGHOST/PGPORT refuse a connection, WAL-G retries localhost:5432
@@ -21,7 +25,7 @@ import type { Adapter } from '../adapter.js'
 import { planDelete, planWalExpire } from './expire.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readStoredObjects, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const walgAdapter: Adapter = {
   id: 'walg',
@@ -48,6 +52,7 @@ export const walgAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readStoredObjects,
   planRestore,
   planDelete,
   planWalExpire,

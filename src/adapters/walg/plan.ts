@@ -130,6 +130,19 @@ export function planBackupList(env: ToolEnv): ExecStep {
   return command(resolveSetup(env), 'backup-list', 'read the backup catalog', ['backup-list', '--detail', '--json'], { mutates: false })
 }
 
+/** WAL-G's storage folder of base backups (utility.BaseBackupPath); a backup is `<name>/` plus `<name>_backup_stop_sentinel.json` */
+export const BACKUP_FOLDER = 'basebackups_005/'
+
+/** every object of one backup's folder, with sizes (fixtures st-ls-backup, st-ls-backup-delta) */
+export function planListBackupObjects(env: ToolEnv, backupId: string): ExecStep {
+  return command(resolveSetup(env), 'backup-objects', `list the stored objects of ${backupId}`, ['st', 'ls', '-r', `${BACKUP_FOLDER}${backupId}/`], { mutates: false })
+}
+
+/** one stored object's bytes as the storage holds them (compressed, encrypted): `st cat` without --decompress */
+export function planReadObject(env: ToolEnv, objectPath: string): ExecStep {
+  return command(resolveSetup(env), 'read-object', `read ${objectPath} through WAL-G`, ['st', 'cat', objectPath], { mutates: false })
+}
+
 /** the names in the WAL folder of whatever storage the configuration points at (any storage type) */
 export function planListWal(env: ToolEnv): ExecStep {
   return command(resolveSetup(env), 'wal-list', 'list the WAL archive', ['st', 'ls', WAL_FOLDER], { mutates: false })

@@ -9,8 +9,10 @@ import { formatLsn, lsnFromDecimal } from '../../model/lsn.js'
 import { parseSegmentName, segmentName, segmentOf, timelineOfWalName } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
-import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
+import { contentRecordPath } from '../../config/paths.js'
+import { compareStoredObjects, parseContentRecord, summarizeProblems } from '../../model/content-record.js'
+import type { CatalogIO, CatalogRead, ContentIO, StoredObject, ToolEnv, VerifyCheck } from '../adapter.js'
+import { BACKUP_FOLDER, LABEL_KEY, planBackupList, planListBackupObjects, planListWal, planReadObject } from './plan.js'
 
 // ---------------------------------------------------------------------------------------------
 // --version
@@ -210,8 +212,40 @@ interface WalVerifyOutput {
   timeline?: { status: CheckStatus; details: { current_timeline_id: number; highest_storage_timeline_id: number } }
 }
 
+/**
+ * wal-verify's verdict on the WAL, then the backup's content: WAL-G has no check of its own that
+ * reads a backup, so every object recorded right after backup-push is read again through WAL-G
+ * and compared by size and sha256.
+ */
+export async function readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs, io: ContentIO): Promise<VerifyCheck[]> {
+  return [...readWalVerify(backup, outputs), ...(await readChainContent(env, backup, io))]
+}
+
+/**
+ * A delta holds only what changed since its base: restoring it reads the objects of every backup
+ * down to the full (backup-fetch-delta), so those are checked too, walked through backup-list.
+ */
+export async function readChainContent(env: ToolEnv, backup: Backup, io: ContentIO): Promise<VerifyCheck[]> {
+  const checks = [await readContentCheck(env, backup, io)]
+  if (backup.parent === null) return checks
+  const byId = new Map(parseBackupList((await io.run(planBackupList(env))).stdout).map((b) => [b.id, b]))
+  const seen = new Set([backup.id])
+  for (let id: string | null = backup.parent; id !== null && !seen.has(id); ) {
+    seen.add(id)
+    const base = byId.get(id)
+    const name = `${CONTENT_CHECK} of ${id}, which ${backup.id} is a delta of`
+    if (base === undefined) {
+      checks.push({ name, ok: false, detail: `${id} is not in backup-list: ${backup.id} cannot be restored without it` })
+      break
+    }
+    checks.push({ ...(await readContentCheck(env, base, io)), name })
+    id = base.parent
+  }
+  return checks
+}
+
 /** the verdict of planVerify's one step */
-export function readVerify(_env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[] {
+export function readWalVerify(backup: Backup, outputs: StepOutputs): VerifyCheck[] {
   const result = outputs.get('wal-verify')
   if (result === undefined) return [{ name: 'WAL-G wal-verify', ok: false, detail: 'wal-g wal-verify did not run' }]
   return verifyChecks(result.stdout, backup)
@@ -284,4 +318,80 @@ function timelineCheck(r: WalVerifyOutput['timeline']): VerifyCheck {
             : `the server is on timeline ${current}, but the archive's newest is ${highest}: the new timeline's history file has not been archived`,
       }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the backup's stored objects: st ls -r basebackups_005/<name>/, st cat <object>
+
+const LISTED_OBJECT = /^obj\s+(\d+)\s+\d{4}-\d{2}-\d{2} \S+ [+-]\d{4} \S+\s+(\S+)/
+
+/**
+ * `st ls -r FOLDER` rows to storage paths and sizes: `obj SIZE <Go time, four words> NAME`; names
+ * in subfolders start with `/` (`/tar_partitions/part_001.tar.lz4`, fixture st-ls-backup). A
+ * folder that does not exist lists only the header, exit 0 (fixture st-ls-backup-missing).
+ */
+export function parseObjectListing(stdout: string, folder: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const line of stdout.split('\n')) {
+    const m = LISTED_OBJECT.exec(line.trim())
+    if (m) out.set(`${folder}${m[2]!.replace(/^\/+/, '')}`, Number(m[1]))
+  }
+  return out
+}
+
+/** a backup's own objects: its folder (a delta holds only its own parts) and its stop sentinel */
+function sentinelOf(backupId: string): string {
+  return `${BACKUP_FOLDER}${backupId}_backup_stop_sentinel.json`
+}
+
+async function listObjects(env: ToolEnv, backupId: string, io: ContentIO): Promise<Map<string, number>> {
+  return parseObjectListing((await io.run(planListBackupObjects(env, backupId))).stdout, `${BACKUP_FOLDER}${backupId}/`)
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop()?.replace(/^ERROR: \S+ \S+ /, '') ?? ''
+}
+
+/** every object of the backup read through WAL-G, right after backup-push: what verify compares with */
+export async function readStoredObjects(env: ToolEnv, backup: Backup, io: ContentIO): Promise<StoredObject[]> {
+  const listed = await listObjects(env, backup.id, io)
+  const objects: StoredObject[] = []
+  for (const p of [...listed.keys(), sentinelOf(backup.id)]) {
+    const r = await io.runDigest(planReadObject(env, p))
+    if (!r.ok || !r.stdoutDigest) throw new ToolOutputError('walg', `cannot read ${p} of the new backup through WAL-G: ${lastLine(r.stderr) || `exit code ${r.exitCode}`}`)
+    objects.push({ path: p, ...r.stdoutDigest })
+  }
+  return objects
+}
+
+const CONTENT_CHECK = 'WAL-G backup content (size and sha256 of every stored object, read through WAL-G)'
+
+/**
+ * The record pitrctl made right after backup-push against a fresh listing and a full read of each
+ * object. No record (an adopted setup's backup, or one taken before pitrctl kept records): the
+ * check is not made, and says so.
+ */
+export async function readContentCheck(env: ToolEnv, backup: Backup, io: ContentIO): Promise<VerifyCheck> {
+  const record = parseContentRecord(await io.readFile(contentRecordPath(env.stateDir, 'walg', backup.id)), backup.id)
+  if (record === undefined)
+    return {
+      name: CONTENT_CHECK,
+      ok: false,
+      unchecked: true,
+      detail: 'not checked: pitrctl holds no record of this backup\'s stored objects (it was not taken by pitrctl backup, or before pitrctl kept records), and WAL-G has no check of its own; verify --restore reads it in full',
+    }
+  const listed = await listObjects(env, backup.id, io)
+  const sentinel = sentinelOf(backup.id)
+  const now = new Map<string, { listedSizeBytes?: number; read?: { sizeBytes: number; sha256: string }; error?: string }>()
+  for (const o of record.objects) {
+    const size = listed.get(o.path)
+    // The sentinel lies outside the folder: only reading it tells whether it is there.
+    if (size === undefined && o.path !== sentinel) continue
+    const r = await io.runDigest(planReadObject(env, o.path))
+    if (r.ok && r.stdoutDigest) now.set(o.path, { ...(size === undefined ? {} : { listedSizeBytes: size }), read: r.stdoutDigest })
+    else if (/not found in storage/.test(r.stderr) && size === undefined) continue // fixture st-cat-missing
+    else now.set(o.path, { ...(size === undefined ? {} : { listedSizeBytes: size }), error: lastLine(r.stderr) || `exit code ${r.exitCode}` })
+  }
+  const problems = compareStoredObjects(record.objects, now)
+  return { name: CONTENT_CHECK, ok: problems.length === 0, detail: summarizeProblems(problems, record.objects.length, 'stored objects') }
 }

@@ -15,6 +15,20 @@ describe('parseJsonLossless', () => {
     const v = parseJsonLossless(text) as { db: { 'system-id': string }[] }[]
     expect(v[0]!.db[0]!['system-id']).toBe(sysid)
   })
+  it('leaves long fractions and exponents as numbers', () => {
+    expect(parseJsonLossless('{"f":0.20275749544094576,"g":-1.12345678901234567,"e":1e-12345678901234567,"big":12345678901234567}')).toEqual({
+      f: 0.20275749544094576,
+      g: -1.12345678901234567,
+      e: 0,
+      big: '12345678901234567',
+    })
+  })
+  it('on recorded Barman 3.4.0 show-backup output with a 17-digit fraction', () => {
+    const text = readFileSync('test/fixtures/barman/3.4.0/show-backup-long-fraction/stdout', 'utf8')
+    const v = parseJsonLossless(text) as { main: { status: string; wal_information: { wal_rate_per_second: number } } }
+    expect(v.main.status).toBe('DONE')
+    expect(v.main.wal_information.wal_rate_per_second).toBe(0.20275749544094576)
+  })
 })
 
 describe('what counts as a secret', () => {

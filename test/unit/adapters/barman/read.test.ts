@@ -178,6 +178,9 @@ describe('show-backup JSON', () => {
     })
     expect(parseShowBackupStatus(recorded('show-backup-missing-name').stdout, 'pg1')).toBeUndefined()
   })
+  it('a rate with 17 fraction digits does not hide the status', () => {
+    expect(parseShowBackupStatus(recorded('show-backup-long-fraction').stdout, 'main')).toEqual({ status: 'DONE', error: null })
+  })
 })
 
 describe('readVerify', () => {
@@ -205,6 +208,15 @@ describe('readVerify', () => {
   it('corruption of data files is invisible to check-backup, which only looks at WAL', () => {
     const checks = verify({ 'check-backup': 'check-backup-corrupt-data', 'show-backup': 'show-backup-json', 'verify-backup': 'verify-backup-corrupt-json', check: 'check-ok-json' })
     expect(checks.map((c) => c.ok)).toEqual([true, false, true])
+  })
+
+  it.each([
+    ['verify-backup-truncated-json', '"base/5/16384" has size 5120000 on disk but size 10240000 in the manifest'],
+    ['verify-backup-deleted-json', '"base/5/16384" is present in the manifest but not on disk'],
+  ])('%s: pg_verifybackup names the file', (fixture, says) => {
+    const checks = verify({ 'check-backup': 'check-backup-ok', 'show-backup': 'show-backup-json', 'verify-backup': fixture, check: 'check-ok-json' })
+    expect(checks.map((c) => c.ok)).toEqual([true, false, true])
+    expect(checks[1]!.detail).toContain(says)
   })
 
   it('a step that did not run is a failure, not a pass', () => {

@@ -7,6 +7,7 @@ import {
   parseRestoredBackups,
   parseShowList,
   parseSystemIdentifier,
+  readValidate,
   readVerify,
   readVersion,
   toBackup,
@@ -17,6 +18,7 @@ import { isRestorable, type Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { A, B, adoptedEnv, fixtureFile, labEnv, recorded } from './fixture.js'
+import { unusedContentIO } from '../../../support/content-io.js'
 
 describe('version', () => {
   it('reads `pg_rman 1.3.19` from stderr (fixture version)', () => {
@@ -268,19 +270,19 @@ function out(name: string): ProcessResult {
 describe('readVerify', () => {
   it.each<[string, string, string, string, boolean, string]>([
     ['corrupt: validate exits 0 but the status says CORRUPT', '2026-11-21 10:00:32', 'validate-corrupt', 'show-id-corrupt', false, 'CORRUPT: CRC calculation showed incorrect result; backup "2026-11-21 10:00:32" is corrupted'],
-    ['validated now', '2026-11-21 10:00:24', 'validate-incr', 'show-id-incr', true, 'every file matches'],
-    ['already OK: validate reads nothing', '2026-11-21 10:00:20', 'validate-noop', 'show-id-full', true, 'validated OK earlier'],
+    ['validated now', '2026-11-21 10:00:24', 'validate-incr', 'show-id-incr', true, 'each matches its recorded size and CRC'],
+    ['already OK: validate reads nothing', '2026-11-21 10:00:20', 'validate-noop', 'show-id-full', true, 'does not read it again'],
     ['missing backup', '2026-11-21 09:00:00', 'validate-noop', 'show-id-missing', false, 'has no backup'],
     ['killed backup, flipped to ERROR', '2026-11-21 10:01:38', 'validate-running', 'show-id-killed', false, 'status ERROR'],
   ])('%s', (_why, id, validate, show, ok, detail) => {
     expect(recorded(validate).exitCode).toBe(0)
-    const [check] = readVerify(labEnv(), { id } as Backup, new Map([['validate', out(validate)], ['show-backup', out(show)]]))
+    const check = readValidate({ id } as Backup, new Map([['validate', out(validate)], ['show-backup', out(show)]]))
     expect(check!.ok).toBe(ok)
     expect(check!.detail).toContain(detail)
   })
 
-  it('without its outputs the verdict is a failure', () => {
-    expect(readVerify(labEnv(), { id: '2026-11-21 10:00:20' } as Backup, new Map())[0]!.ok).toBe(false)
+  it('without its outputs the verdict is a failure', async () => {
+    expect((await readVerify(labEnv(), { id: '2026-11-21 10:00:20' } as Backup, new Map(), unusedContentIO))[0]!.ok).toBe(false)
   })
 })
 

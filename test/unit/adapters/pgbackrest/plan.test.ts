@@ -200,15 +200,21 @@ describe('commands (argv as recorded in the lab)', () => {
     expect(planListArchive(env)).toMatchObject({ argv: recorded('repo-ls-archive').argv, mutates: false })
   })
 
-  it('verify prints every backup (--verbose) and cannot be narrowed to one in 2.45', () => {
+  it('verify prints every backup (--verbose), names bad files on stderr, and cannot be narrowed to one in 2.45', () => {
     const p = a.planVerify(env, {} as Backup, [])
-    expect(argvOf(p, 'verify')).toEqual(recorded('verify-ok').argv)
+    const named = recorded('verify-named-overwritten').argv
+    expect(argvOf(p, 'verify')).toEqual([...recorded('verify-ok').argv.slice(0, -1), '--log-level-stderr=info', 'verify'])
+    expect(argvOf(p, 'verify').slice(3)).toEqual(named.slice(3))
     expect(argvOf(p, 'verify').some((w) => w.startsWith('--set'))).toBe(false)
   })
 
   it('adopted commands carry the adopted file, stanza and pinned log levels', () => {
     expect(argvOf(a.planCheck(adoptedEnv()), 'check')).toEqual([...ADOPTED, '--no-archive-check', 'check'])
     expect(planListArchive(adoptedEnv()).argv).toEqual([...ADOPTED, '--output=json', '--recurse', 'repo-ls', 'archive/prod'])
+    // verify's own --log-level-stderr replaces the pinned one: pgBackRest refuses an option twice
+    const verify = argvOf(a.planVerify(adoptedEnv(), {} as Backup, []), 'verify')
+    expect(verify.filter((w) => w.startsWith('--log-level-stderr='))).toEqual(['--log-level-stderr=info'])
+    expect(verify).toContain('--log-level-console=off')
   })
 })
 

@@ -9,6 +9,7 @@ import {
   parseVerifyText,
   unsupportedReason,
   verifyChecks,
+  parseVerifyInvalidFiles,
   walNameOfRepoFile,
   walNamesFromRepoLs,
 } from '../../../../src/adapters/pgbackrest/read.js'
@@ -18,6 +19,7 @@ import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
 import type { ProcessResult } from '../../../../src/runner/runner.js'
 import { adoptedEnv, fixtureFile, labEnv, recorded } from './fixture.js'
+import { unusedContentIO } from '../../../support/content-io.js'
 
 const a = pgbackrestAdapter
 
@@ -185,11 +187,48 @@ describe('verify --output=text --verbose', () => {
     ])
   })
 
-  it('readVerify reads the verify step output', () => {
+  it.each([
+    ['verify-named-overwritten', 'invalid checksum'],
+    ['verify-named-truncated', 'invalid checksum'],
+    ['verify-named-deleted', 'file missing'],
+  ])('%s: the damaged file is named from the log lines on stderr', (fixture, reason) => {
+    const r = recorded(fixture)
+    expect(r.exitCode).toBe(0)
+    expect(r.stdout).not.toContain('16384')
+    expect(parseVerifyInvalidFiles(r.stderr)).toEqual([{ reason, path: '20261201-225235F/pg_data/base/5/16384.gz', message: null }])
+    const checks = verifyChecks(r.stdout, '20261201-225235F', r.stderr)
+    const files = checks.find((c) => c.name === 'backup files of 20261201-225235F')!
+    expect(files.ok).toBe(false)
+    expect(files.detail).toMatch(new RegExp(`: ${reason} 20261201-225235F/pg_data/base/5/16384\\.gz$`))
+    expect(checks.find((c) => c.name.startsWith('archived WAL'))!.ok).toBe(true)
+  })
+
+  it('a file of the full that an incremental references is named for both; a WAL file that does not decompress for the archive', () => {
+    const r = recorded('verify-named-referenced')
+    expect(parseVerifyInvalidFiles(r.stderr).map((f) => [f.reason, f.path])).toEqual([
+      ['invalid result', '15-1/0000000100000000/000000010000000000000005-adde810f5ad9f840f8662ce6d337473f600a5c46.gz'],
+      ['invalid checksum', '20261201-225235F/pg_data/base/1/1255.gz'],
+    ])
+    for (const id of ['20261201-225235F', '20261201-225235F_20261201-225610I']) {
+      const files = verifyChecks(r.stdout, id, r.stderr).find((c) => c.name === `backup files of ${id}`)!
+      expect([files.ok, files.detail.endsWith(': invalid checksum 20261201-225235F/pg_data/base/1/1255.gz')]).toEqual([false, true])
+    }
+    const wal = verifyChecks(r.stdout, '20261201-225235F', r.stderr).find((c) => c.name === 'archived WAL files (15-1)')!
+    expect(wal.ok).toBe(false)
+    expect(wal.detail).toContain('000000010000000000000005-adde810f5ad9f840f8662ce6d337473f600a5c46.gz ([29] raised from local-1 protocol: zlib threw error: [-3] data error)')
+  })
+
+  it('a damaged file of another chain is not named for this backup', () => {
+    const r = recorded('verify-named-overwritten')
+    const checks = verifyChecks(r.stdout.replace(/20261201-225235F/g, '20261202-000000F'), '20261202-000000F', r.stderr)
+    expect(checks.find((c) => c.name.startsWith('backup files'))!.detail).not.toContain('16384')
+  })
+
+  it('readVerify reads the verify step output', async () => {
     const outputs = new Map([['verify', recorded('verify-corrupt').result]])
-    const checks = a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, outputs)
+    const checks = await a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, outputs, unusedContentIO)
     expect(checks.some((c) => !c.ok)).toBe(true)
-    expect(a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, new Map())[0]!.ok).toBe(false)
+    expect((await a.readVerify(labEnv(), { id: '20261121-095913F' } as Backup, new Map(), unusedContentIO))[0]!.ok).toBe(false)
   })
 })
 

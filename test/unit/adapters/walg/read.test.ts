@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CatalogIO } from '../../../../src/adapters/adapter.js'
 import { walgAdapter } from '../../../../src/adapters/walg/index.js'
-import { parseBackupList, parseWalListing, readVersion, verifyChecks } from '../../../../src/adapters/walg/read.js'
+import { parseBackupList, parseWalListing, readVersion, readWalVerify, verifyChecks } from '../../../../src/adapters/walg/read.js'
 import { outputError } from '../../../support/recorded.js'
 import type { Backup } from '../../../../src/model/catalog.js'
 import type { ExecStep } from '../../../../src/model/plan.js'
@@ -194,7 +194,7 @@ describe('readCatalog', () => {
 describe('readVerify (wal-verify integrity timeline --json --backup-name)', () => {
   const list = parseBackupList(recorded('backup-list-detail').stdout)
   const byId = (id: string) => list.find((b) => b.id === id)!
-  const verify = (fixture: string, id: string) => walgAdapter.readVerify(labEnv(), byId(id), new Map([['wal-verify', recorded(fixture).result]]))
+  const verify = (fixture: string, id: string) => readWalVerify(byId(id), new Map([['wal-verify', recorded(fixture).result]]))
 
   it('OK: every segment from the backup on is archived', () => {
     expect(recorded('wal-verify-backup-ok').exitCode).toBe(0)
@@ -238,7 +238,7 @@ describe('readVerify (wal-verify integrity timeline --json --backup-name)', () =
 
   it("lag that includes the backup's own last segment does not", () => {
     const late: Backup = { ...byId(DELTA2), walStop: '000000010000000000000021' }
-    const [integrity] = walgAdapter.readVerify(labEnv(), late, new Map([['wal-verify', recorded('wal-verify-lag').result]]))
+    const [integrity] = readWalVerify(late, new Map([['wal-verify', recorded('wal-verify-lag').result]]))
     expect(integrity!.ok).toBe(false)
     expect(integrity!.detail).toContain("the backup's last segment 000000010000000000000021 is not archived")
   })
@@ -255,7 +255,7 @@ describe('readVerify (wal-verify integrity timeline --json --backup-name)', () =
   })
 
   it('no output, or no JSON', () => {
-    expect(walgAdapter.readVerify(labEnv(), byId(FULL), new Map())[0]!.ok).toBe(false)
+    expect(readWalVerify(byId(FULL), new Map())[0]!.ok).toBe(false)
     expect(verifyChecks(recorded('wal-verify-server-down').stdout, byId(FULL))).toEqual([
       { name: 'WAL-G wal-verify', ok: false, detail: 'wal-verify printed no JSON: (nothing)' },
     ])
