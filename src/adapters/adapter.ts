@@ -9,6 +9,7 @@ import type { ToolFailure } from '../errors.js'
 import type { Backup, BackupType } from '../model/catalog.js'
 import type { ExecStep, Plan } from '../model/plan.js'
 import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/recovery-target.js'
+import type { Tablespace, TablespaceDest } from '../model/tablespaces.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { ProcessResult, StepOutputs } from '../runner/runner.js'
 
@@ -57,6 +58,8 @@ export interface Capabilities {
   readonly nativeTargets: readonly RecoveryTarget['kind'][]
   /** false: verify is pitrctl's WAL check plus a test restore */
   readonly hasBackupVerify: boolean
+  /** the tool can restore a tablespace at another path than its old one (false: pg_rman) */
+  readonly relocatesTablespaces: boolean
 }
 
 export interface BackupRequest {
@@ -64,6 +67,8 @@ export interface BackupRequest {
   readonly label: string | undefined
   /** when the backup starts, for tools where pitrctl names the backup (native) */
   readonly startedAt?: Date
+  /** the cluster's tablespaces now (pg_tblspc), for tools that must place them (native); absent: none */
+  readonly tablespaces?: readonly Tablespace[]
 }
 
 export interface RestoreRequest {
@@ -77,6 +82,11 @@ export interface RestoreRequest {
   readonly action: RecoveryAction
   /** a copy beside the cluster (--into): must never archive into the cluster's repository */
   readonly clone: boolean
+  /**
+   * Where each of the backup's tablespaces goes (services/restore-tablespaces.ts decided, refusals
+   * included); absent or empty: the backup has none. The adapter turns it into its own flags.
+   */
+  readonly tablespaces?: readonly TablespaceDest[]
 }
 
 export interface RestorePlan extends Plan {
@@ -149,6 +159,11 @@ export interface Adapter {
   planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan
   /** the tool's verdict from its outputs: several tools exit 0 on corruption, so read, don't trust codes */
   readVerify(env: ToolEnv, backup: Backup, outputs: StepOutputs): VerifyCheck[]
+  /**
+   * The backup's tablespaces as the tool recorded them (oid, old path, and the name where the tool
+   * keeps it), read-only; [] when it has none.
+   */
+  readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]>
   planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan
   /** a failed step's result to a ToolFailure: documented exit codes first, then stderr, else unknown */
   classifyFailure(step: ExecStep, result: ProcessResult): ToolFailure

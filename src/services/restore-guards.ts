@@ -51,16 +51,7 @@ export async function refuseUnsafeDestination(ctx: AppContext, dest: string, inP
     if (st && !st.isDirectory()) throw new RefusedError(`${dest} exists and is not a directory`, { hint: 'pick an empty or new directory' })
     if (st && !(await isEmptyDir(dest))) throw new RefusedError(`${dest} is not empty`, { hint: 'pick an empty or new directory; pitrctl never writes over files' })
   }
-  await refuseTablespaces(ctx)
-}
-
-/** tools restore tablespaces to their original paths: on this host those are the live cluster's (L15) */
-export async function refuseTablespaces(ctx: AppContext): Promise<void> {
-  const tblspc = await fs.readdir(path.join(ctx.cluster.pgdata, 'pg_tblspc')).catch(() => [])
-  if (tblspc.length > 0)
-    throw new RefusedError(`cluster ${ctx.cluster.name} has tablespaces (${tblspc.join(', ')}): a restore would write into their original directories`, {
-      hint: 'restore with the tool directly and map the tablespaces; pitrctl does not restore tablespaces yet',
-    })
+  // Tablespaces: services/restore-tablespaces.ts decides where each goes, once the backup is chosen.
 }
 
 /** an in-place restore that was interrupted after moving the data directory aside must not be silently redone */

@@ -8,7 +8,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const barmanAdapter: Adapter = {
   id: 'barman',
@@ -19,6 +19,7 @@ export const barmanAdapter: Adapter = {
     // latest through --get-wal (real archive recovery to a new timeline), the rest by their flags.
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    relocatesTablespaces: true,
   },
   // pg_basebackup and pg_verifybackup are Barman's (through path_prefix = the PostgreSQL bin dir).
   programs: () => ['barman', 'pg_basebackup', 'pg_verifybackup'],
@@ -36,6 +37,7 @@ export const barmanAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readTablespaces,
   planRestore,
   classifyFailure,
 }

@@ -6,7 +6,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const nativeAdapter: Adapter = {
   id: 'native',
@@ -16,6 +16,7 @@ export const nativeAdapter: Adapter = {
     backupTypesNote: 'pg_basebackup makes incremental backups only from PostgreSQL 17 on',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    relocatesTablespaces: true,
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,
@@ -31,6 +32,7 @@ export const nativeAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readTablespaces,
   planRestore,
   classifyFailure,
 }

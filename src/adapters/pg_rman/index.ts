@@ -7,7 +7,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const pgRmanAdapter: Adapter = {
   id: 'pg_rman',
@@ -18,6 +18,7 @@ export const pgRmanAdapter: Adapter = {
     // writes every target, the timeline and the restore_command over what pg_rman wrote.
     nativeTargets: [],
     hasBackupVerify: true,
+    relocatesTablespaces: false,
   },
   programs: () => ['pg_rman'],
   planVersion,
@@ -33,6 +34,7 @@ export const pgRmanAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readTablespaces,
   planRestore,
   classifyFailure,
 }

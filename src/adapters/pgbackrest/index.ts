@@ -6,7 +6,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { PGBACKREST, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const pgbackrestAdapter: Adapter = {
   id: 'pgbackrest',
@@ -15,6 +15,7 @@ export const pgbackrestAdapter: Adapter = {
     backupTypesNote: 'it supports full, diff, incr',
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
+    relocatesTablespaces: true,
   },
   programs: () => [PGBACKREST],
   planVersion,
@@ -30,6 +31,7 @@ export const pgbackrestAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readTablespaces,
   planRestore,
   classifyFailure,
 }

@@ -20,7 +20,7 @@
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const walgAdapter: Adapter = {
   id: 'walg',
@@ -31,6 +31,7 @@ export const walgAdapter: Adapter = {
     // backup-fetch writes no recovery settings: pitrctl writes every target itself.
     nativeTargets: [],
     hasBackupVerify: false,
+    relocatesTablespaces: true,
   },
   programs: () => [WALG],
   planVersion,
@@ -46,6 +47,7 @@ export const walgAdapter: Adapter = {
   readCatalog,
   planVerify,
   readVerify,
+  readTablespaces,
   planRestore,
   classifyFailure,
 }

@@ -9,8 +9,9 @@ import { formatLsn, lsnFromDecimal } from '../../model/lsn.js'
 import { parseSegmentName, segmentName, segmentOf, timelineOfWalName } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { LABEL_KEY, planBackupList, planListWal } from './plan.js'
+import { LABEL_KEY, planBackupList, planListWal, planReadSentinel } from './plan.js'
 
 // ---------------------------------------------------------------------------------------------
 // --version
@@ -284,4 +285,31 @@ function timelineCheck(r: WalVerifyOutput['timeline']): VerifyCheck {
             : `the server is on timeline ${current}, but the archive's newest is ${highest}: the new timeline's history file has not been archived`,
       }
   }
+}
+
+/**
+ * The stop sentinel's `Spec` (v3.0.8 backup_sentinel_dto.go, tablespace_spec.go): `tablespaces`
+ * lists the pg_tblspc link names (oids), each with `loc`; `base_prefix` is the old data
+ * directory. No names: WAL-G keeps none. Absent when the cluster had no tablespaces.
+ */
+export function parseSentinelTablespaces(stdout: string): Tablespace[] {
+  let s: { Spec?: Record<string, unknown> | null; spec?: Record<string, unknown> | null }
+  try {
+    s = parseJsonLossless(stdout) as typeof s
+  } catch {
+    throw new ToolOutputError('walg', 'the backup sentinel is not JSON')
+  }
+  const spec = s.Spec ?? s.spec
+  if (!spec) return []
+  const names = spec.tablespaces ?? []
+  if (!Array.isArray(names)) throw new ToolOutputError('walg', 'the backup sentinel Spec has no tablespaces list')
+  return names.map((oid: unknown) => {
+    const loc = (spec[String(oid)] as { loc?: unknown } | undefined)?.loc
+    if (typeof oid !== 'string' || typeof loc !== 'string') throw new ToolOutputError('walg', `the backup sentinel Spec has no location for tablespace ${String(oid)}`)
+    return { oid, name: null, location: loc }
+  })
+}
+
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  return parseSentinelTablespaces((await io.run(planReadSentinel(env, backup.id))).stdout)
 }
