@@ -156,9 +156,10 @@ function tablespaceScenarios(tool: string, o: Options): void {
       const r = await c.ok(['restore', '--to', at.time!, '--start', '--action', 'promote', '--yes'])
       expect(r.movedAside).toMatch(/\.pitrctl-\d{8}T\d{6}$/)
       const suffix = r.movedAside.slice(c.sb.pgdata.length)
-      const byName = Object.fromEntries(r.tablespaces.map((t: { name: string }) => [t.name, t]))
-      expect(byName.ts1).toMatchObject({ location: one, restoredTo: one, movedAside: `${one}${suffix}` })
-      expect(byName.ts2).toMatchObject({ location: two, restoredTo: two, movedAside: `${two}${suffix}` })
+      // by oid: with the server stopped, tools that keep no names (WAL-G, pg_rman) leave them unknown
+      const byOid = Object.fromEntries(r.tablespaces.map((t: { oid: string }) => [t.oid, t]))
+      expect(byOid[oids.ts1]).toMatchObject({ location: one, restoredTo: one, movedAside: `${one}${suffix}` })
+      expect(byOid[oids.ts2]).toMatchObject({ location: two, restoredTo: two, movedAside: `${two}${suffix}` })
       // the old directories are kept whole
       expect(treeListing(`${one}${suffix}`).length).toBeGreaterThan(0)
       expect(readdirSync(`${two}${suffix}`).some((n) => n.startsWith('PG_15_'))).toBe(true)
