@@ -21,6 +21,8 @@ export interface RestoreMarker {
   readonly movedAside: string
   readonly backup: string
   readonly target: string
+  /** old tablespace directories moved aside (or about to be) with the same stamp */
+  readonly tablespaces?: readonly { readonly from: string; readonly aside: string }[]
 }
 
 export async function writeRestoreMarker(ctx: AppContext, m: RestoreMarker): Promise<void> {
@@ -58,9 +60,10 @@ export async function refuseUnsafeDestination(ctx: AppContext, dest: string, inP
 export async function refuseUnfinishedRestore(ctx: AppContext, marker: string = restoreMarkerPath(ctx)): Promise<void> {
   const text = await fs.readFile(marker, 'utf8').catch(() => undefined)
   if (text === undefined) return
-  const m = JSON.parse(text) as { pgdata: string; movedAside: string; backup: string; target: string; pid: number }
+  const m = JSON.parse(text) as RestoreMarker & { pid: number }
+  const ts = (m.tablespaces ?? []).map((t) => ` and ${t.aside} back to ${t.from}`).join('')
   throw new RefusedError(`an earlier in-place restore (backup ${m.backup} to ${m.target}) did not finish: the original data directory is at ${m.movedAside}`, {
-    hint: `look at ${m.pgdata}; to start over, move it away yourself and move ${m.movedAside} back to ${m.pgdata}, then remove ${marker}`,
+    hint: `look at ${m.pgdata}; to start over, move it away yourself and move ${m.movedAside} back to ${m.pgdata}${ts}, then remove ${marker}`,
   })
 }
 

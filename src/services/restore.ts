@@ -108,7 +108,8 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
     const timeline: TimelineChoice = o.timeline.kind === 'latest' ? { kind: 'id', id: choice.timeline } : o.timeline
     if (inPlace) await refuseUnfinishedRestore(ctx)
     const movedAside = inPlace ? await moveAside(ctx, dest) : null
-    if (movedAside) await writeRestoreMarker(ctx, { pgdata: dest, movedAside, backup: choice.backup.id, target: targetToJson(o.target) })
+    const tablespacesAside = movedAside ? ts.moveAside.map((from) => ({ from, aside: `${from}${movedAside.slice(dest.length)}` })) : []
+    if (movedAside) await writeRestoreMarker(ctx, { pgdata: dest, movedAside, backup: choice.backup.id, target: targetToJson(o.target), tablespaces: tablespacesAside })
     const tsAside = movedAside
       ? await moveTablespacesAside(ctx, ts.moveAside, movedAside.slice(dest.length)).catch((e: unknown) => {
           if (e instanceof AppError) e.details.unshift(`the old data directory is kept, untouched, at ${movedAside}`)
