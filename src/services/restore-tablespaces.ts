@@ -13,6 +13,7 @@ import { defaultTablespaceDest, planTablespaces, type PathState, type Tablespace
 import { TOOL_LABEL, type ToolId } from '../model/tool-id.js'
 import { withPg } from '../pg/client.js'
 import { postmasterState } from '../pg/server.js'
+import { writeFileDurable } from '../util/durable-fs.js'
 import { catalogIO } from './catalog.js'
 import type { AppContext } from './context.js'
 
@@ -38,6 +39,27 @@ export async function liveTablespaces(ctx: AppContext, pgdata: string = ctx.clus
   return out.map((t) => ({ ...t, name: names.find((n) => n.oid === t.oid)?.spcname ?? null }))
 }
 
+/** oid → name of the cluster's tablespaces as last seen running: names for a stopped cluster and tools that keep none */
+function namesFile(ctx: AppContext): string {
+  return path.join(ctx.stateDir, 'tablespace-names.json')
+}
+
+async function rememberedNames(ctx: AppContext): Promise<Record<string, string>> {
+  try {
+    return JSON.parse(await fs.readFile(namesFile(ctx), 'utf8')) as Record<string, string>
+  } catch {
+    return {}
+  }
+}
+
+/** kept at each backup (the server runs then); a tablespace's oid names it for the cluster's life */
+export async function rememberTablespaceNames(ctx: AppContext, live: readonly Tablespace[]): Promise<void> {
+  const named = live.filter((t) => t.name !== null)
+  if (ctx.dryRun || named.length === 0) return
+  const names = { ...(await rememberedNames(ctx)), ...Object.fromEntries(named.map((t) => [t.oid, t.name!])) }
+  await writeFileDurable(namesFile(ctx), `${JSON.stringify(names, null, 2)}\n`, 0o600)
+}
+
 async function pathState(p: string): Promise<PathState> {
   const entries = await fs.readdir(p).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : ['?']))
   if (entries === undefined) return 'absent'
@@ -48,8 +70,10 @@ async function pathState(p: string): Promise<PathState> {
 export async function decideTablespaces(ctx: AppContext, tool: ToolId, backup: Backup, r: TablespaceRequest): Promise<TablespacePlan> {
   const live = await liveTablespaces(ctx)
   const recorded = await ctx.adapter(tool).readTablespaces(ctx.env(tool), backup, catalogIO(ctx, tool))
-  // names the tool does not keep (WAL-G, pg_rman, pgBackRest's oids) come from the cluster, by oid
-  const tablespaces = recorded.map((t) => ({ ...t, location: path.resolve(t.location), name: t.name ?? live.find((l) => l.oid === t.oid)?.name ?? null }))
+  // names the tool does not keep (WAL-G, pg_rman) come from the cluster by oid, or from what
+  // pitrctl saw at its last backup when the cluster is stopped
+  const remembered = recorded.some((t) => t.name === null) ? await rememberedNames(ctx) : {}
+  const tablespaces = recorded.map((t) => ({ ...t, location: path.resolve(t.location), name: t.name ?? live.find((l) => l.oid === t.oid)?.name ?? remembered[t.oid] ?? null }))
   const candidates = new Set<string>([
     ...tablespaces.map((t) => t.location),
     ...live.map((t) => t.location),

@@ -156,10 +156,10 @@ function tablespaceScenarios(tool: string, o: Options): void {
       const r = await c.ok(['restore', '--to', at.time!, '--start', '--action', 'promote', '--yes'])
       expect(r.movedAside).toMatch(/\.pitrctl-\d{8}T\d{6}$/)
       const suffix = r.movedAside.slice(c.sb.pgdata.length)
-      // by oid: with the server stopped, tools that keep no names (WAL-G, pg_rman) leave them unknown
+      // the server is stopped: names WAL-G and pg_rman do not keep come from pitrctl's last backup
       const byOid = Object.fromEntries(r.tablespaces.map((t: { oid: string }) => [t.oid, t]))
-      expect(byOid[oids.ts1]).toMatchObject({ location: one, restoredTo: one, movedAside: `${one}${suffix}` })
-      expect(byOid[oids.ts2]).toMatchObject({ location: two, restoredTo: two, movedAside: `${two}${suffix}` })
+      expect(byOid[oids.ts1]).toEqual({ oid: oids.ts1, name: 'ts1', location: one, restoredTo: one, movedAside: `${one}${suffix}` })
+      expect(byOid[oids.ts2]).toEqual({ oid: oids.ts2, name: 'ts2', location: two, restoredTo: two, movedAside: `${two}${suffix}` })
       // the old directories are kept whole
       expect(treeListing(`${one}${suffix}`).length).toBeGreaterThan(0)
       expect(readdirSync(`${two}${suffix}`).some((n) => n.startsWith('PG_15_'))).toBe(true)
