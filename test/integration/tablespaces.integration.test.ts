@@ -135,6 +135,14 @@ function tablespaceScenarios(tool: string, o: Options): void {
         expect(existsSync(into)).toBe(false)
         expectUntouched()
       })
+
+      it('verify --restore says its test restore cannot be done (exit 3) rather than write into the live tablespaces', async () => {
+        const v = await c.cli(['verify', '--restore', '--json'])
+        expect(v.exitCode).toBe(3)
+        const checks = v.json().results.flatMap((x: { checks: { name: string; ok: boolean; detail: string }[] }) => x.checks)
+        expect(checks.find((k: { name: string }) => k.name === 'test restore')).toMatchObject({ ok: false, detail: expect.stringMatching(/only at its old path/) })
+        expectUntouched()
+      })
     }
 
     it('refuses a map onto the live cluster (exit 5) and a map naming no tablespace (exit 2), one line each, touching nothing', async () => {
@@ -144,7 +152,7 @@ function tablespaceScenarios(tool: string, o: Options): void {
       expect(errorLines(onto.stderr)).toEqual([expect.stringMatching(o.relocates ? /belongs to cluster main \(its tablespace ts2\) — / : /only at its old path/)])
       const unknown = await c.cli(['restore', '--to', 'latest', '--into', into, '--tablespace-map', 'nosuch=/tmp/x'])
       expect(unknown.exitCode).toBe(2)
-      expect(errorLines(unknown.stderr)).toEqual([expect.stringMatching(/^pitrctl: --tablespace-map nosuch=\/tmp\/x: backup \S+ has no tablespace nosuch — its tablespaces: ts1 \(/)])
+      expect(errorLines(unknown.stderr)).toEqual([expect.stringMatching(/^pitrctl: --tablespace-map nosuch=\/tmp\/x: backup .+ has no tablespace nosuch — its tablespaces: ts1 \(/)])
       expect(existsSync(into)).toBe(false)
       expectUntouched()
     })
