@@ -10,6 +10,7 @@ import type { Backup, BackupType } from '../model/catalog.js'
 import type { ExecStep, Plan } from '../model/plan.js'
 import type { RecoveryAction, RecoveryTarget, TimelineChoice } from '../model/recovery-target.js'
 import type { DeleteScope } from '../model/retention.js'
+import type { Tablespace, TablespaceDest } from '../model/tablespaces.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { ProcessResult, StepOutputs } from '../runner/runner.js'
 import type { FileDigest } from '../util/digest.js'
@@ -67,6 +68,8 @@ export interface Capabilities {
    * or only every backup older than a date ('oldest-first': pg_rman's `delete DATE`).
    */
   readonly deleteScope: DeleteScope
+  /** the tool can restore a tablespace at another path than its old one (false: pg_rman) */
+  readonly relocatesTablespaces: boolean
 }
 
 /** `pitrctl expire`: backups pitrctl decided to delete (model/retention.ts) */
@@ -99,6 +102,8 @@ export interface BackupRequest {
   readonly label: string | undefined
   /** when the backup starts, for tools where pitrctl names the backup (native) */
   readonly startedAt?: Date
+  /** the cluster's tablespaces now (pg_tblspc), for tools that must place them (native); absent: none */
+  readonly tablespaces?: readonly Tablespace[]
 }
 
 export interface RestoreRequest {
@@ -112,6 +117,11 @@ export interface RestoreRequest {
   readonly action: RecoveryAction
   /** a copy beside the cluster (--into): must never archive into the cluster's repository */
   readonly clone: boolean
+  /**
+   * Where each of the backup's tablespaces goes (services/restore-tablespaces.ts decided, refusals
+   * included); absent or empty: the backup has none. The adapter turns it into its own flags.
+   */
+  readonly tablespaces?: readonly TablespaceDest[]
 }
 
 export interface RestorePlan extends Plan {
@@ -209,6 +219,11 @@ export interface Adapter {
    * `readVerify` to compare against later; null where the tool records its own checksums.
    */
   readStoredObjects(env: ToolEnv, backup: Backup, io: ContentIO): Promise<readonly StoredObject[] | null>
+  /**
+   * The backup's tablespaces as the tool recorded them (oid, old path, and the name where the tool
+   * keeps it), read-only; [] when it has none.
+   */
+  readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]>
   planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan
   /** delete these backups with the tool's own command (never more: expire re-reads the catalog to check) */
   planDelete(env: ToolEnv, req: DeleteRequest): Plan

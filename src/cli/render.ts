@@ -64,6 +64,8 @@ export function renderVerify(r: VerifyReport): string {
 export function renderRestore(r: RestoreResult): string {
   const lines = [`restored ${r.backup} (${r.tool}) into ${r.pgdata}`, `  target ${r.target}, timeline ${r.timeline}`]
   if (r.movedAside) lines.push(`  the old data directory is kept at ${r.movedAside}`)
+  for (const t of r.tablespaces)
+    lines.push(`  tablespace ${t.name ?? t.oid}: restored into ${t.restoredTo}${t.movedAside ? `; the old directory is kept at ${t.movedAside}` : ''}`)
   for (const n of r.notes) lines.push(`  ${n}`)
   if (!r.started) {
     lines.push(`  not started: start it with pg_ctl -D ${r.pgdata} start${r.port ? ` (port ${r.port})` : ''}`)

@@ -4,6 +4,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { renderRestore } from '../cli/render.js'
 import { UsageError } from '../errors.js'
 import { parseRecoveryTarget, parseTimelineChoice, type RecoveryAction } from '../model/recovery-target.js'
+import { parseTablespaceMap } from '../model/tablespaces.js'
 import { restoreCluster } from '../services/restore.js'
 
 export default class Restore extends BaseCommand<typeof Restore> {
@@ -22,6 +23,7 @@ export default class Restore extends BaseCommand<typeof Restore> {
     action: Flags.string({ options: ['pause', 'promote', 'shutdown'], default: 'pause', description: 'at the target: pause (read-only, look first), promote, shutdown' }),
     exclusive: Flags.boolean({ description: 'stop just before the target (time, lsn, xid)' }),
     timeline: Flags.string({ default: 'latest', description: 'latest, current or a timeline number' }),
+    'tablespace-map': Flags.string({ multiple: true, description: "OLD=NEW: restore the tablespace named OLD (or at old path OLD) into NEW (repeatable; default for --into: <DIR>.tablespaces/<name>)" }),
     start: Flags.boolean({ description: 'start the server and wait until recovery reaches the target' }),
     yes: Flags.boolean({ description: 'do not ask before an in-place restore' }),
     'dry-run': Flags.boolean({ description: 'print the plan; change nothing' }),
@@ -42,6 +44,7 @@ export default class Restore extends BaseCommand<typeof Restore> {
       action: f.action as RecoveryAction,
       exclusive: f.exclusive,
       timeline: parseTimelineChoice(f.timeline),
+      tablespaceMaps: (f['tablespace-map'] ?? []).map(parseTablespaceMap),
       start: f.start,
       yes: f.yes,
       confirm: interactive ? ask : undefined,

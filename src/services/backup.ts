@@ -11,6 +11,7 @@ import { readCatalog } from './catalog.js'
 import type { AppContext } from './context.js'
 import { recordStoredObjects } from './content-record.js'
 import { withLock } from './lock.js'
+import { liveTablespaces, rememberTablespaceNames } from './restore-tablespaces.js'
 
 export interface BackupOptions {
   readonly type: 'full' | 'incr' | 'diff'
@@ -35,7 +36,11 @@ async function backupOnce(ctx: AppContext, tool: ToolId, opts: BackupOptions): P
     if (opts.label !== undefined && existing.some((b) => b.label === opts.label))
       throw new UsageError(`a backup labelled ${JSON.stringify(opts.label)} already exists`, { hint: 'labels name one backup each: pick another' })
     const before = new Set(existing.map((b) => b.id))
-    await ctx.progress.task(`${tool}: back up`, () => ctx.execute(adapter.planBackup(ctx.env(tool), { type: opts.type, label: opts.label, startedAt: new Date() }), tool))
+    // the native tool places each tablespace itself (pg_basebackup -T); the others find them alone.
+    // Their names are kept for restores while the server is down (WAL-G and pg_rman keep none).
+    const tablespaces = await liveTablespaces(ctx)
+    await rememberTablespaceNames(ctx, tablespaces)
+    await ctx.progress.task(`${tool}: back up`, () => ctx.execute(adapter.planBackup(ctx.env(tool), { type: opts.type, label: opts.label, startedAt: new Date(), tablespaces }), tool))
     if (ctx.dryRun) return null
     await ctx.progress.task('wait until the WAL that ends the backup is archived', () => ensureArchived(ctx))
     const after = await readCatalog(ctx, tool, { fillIndex: false })

@@ -22,6 +22,7 @@ import { takeBackup } from './backup.js'
 import { readCatalog } from './catalog.js'
 import { buildContext, type AppContext } from './context.js'
 import { restoreInto } from './restore-into.js'
+import { decideTablespaces } from './restore-tablespaces.js'
 import { setupCluster } from './setup.js'
 import { dirBytes } from '../util/dir-bytes.js'
 
@@ -251,8 +252,9 @@ async function restoreAll(ctx: AppContext, sb: PgSandbox, active: ToolState[], t
       backup = choice.backup.id
       timeline = choice.timeline
       const port = await freePort()
+      const ts = await decideTablespaces(ctx, s.tool, choice.backup, { into, maps: [], target })
       const restored = await restoreInto(ctx, {
-        tool: s.tool, backup: choice.backup, dest: into, target, inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: true, port,
+        tool: s.tool, backup: choice.backup, dest: into, target, inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: true, port, tablespaces: ts.tablespaces,
         watch: { logFile: path.join(sb.root, `${path.basename(into)}.log`), expectedEndLsn: null },
       })
       restoreSeconds = Math.round((secondsSince(t0) - (restored.recoverySeconds ?? 0)) * 100) / 100
@@ -336,9 +338,11 @@ async function twoRestores(ctx: AppContext, sb: PgSandbox, active: ToolState[], 
     const cat = await readCatalog(ctx, active[0]!.tool, { fillIndex: true })
     const choice = chooseBaseBackup(cat.backups, cat.wal, { target: timeTarget(t0), timeline: { kind: 'latest' } })
     const aside = `${sb.pgdata}.before-t0`
+    // the drill cluster has no tablespaces: nothing to move aside besides its data directory
+    const ts = await decideTablespaces(ctx, active[0]!.tool, choice.backup, { into: undefined, maps: [], target: timeTarget(t0) })
     await fs.rename(sb.pgdata, aside)
     await restoreInto(ctx, {
-      tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port,
+      tool: active[0]!.tool, backup: choice.backup, dest: sb.pgdata, target: timeTarget(t0), inclusive: true, timeline: { kind: 'latest' }, action: 'promote', clone: false, port: sb.port, tablespaces: ts.tablespaces,
       archiveCommand: archiveCommand(ctx), watch: { logFile: path.join(sb.root, 'drill-t0.log'), expectedEndLsn: null },
     })
   })

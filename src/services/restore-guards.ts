@@ -21,6 +21,8 @@ export interface RestoreMarker {
   readonly movedAside: string
   readonly backup: string
   readonly target: string
+  /** old tablespace directories moved aside (or about to be) with the same stamp */
+  readonly tablespaces?: readonly { readonly from: string; readonly aside: string }[]
 }
 
 export async function writeRestoreMarker(ctx: AppContext, m: RestoreMarker): Promise<void> {
@@ -51,25 +53,17 @@ export async function refuseUnsafeDestination(ctx: AppContext, dest: string, inP
     if (st && !st.isDirectory()) throw new RefusedError(`${dest} exists and is not a directory`, { hint: 'pick an empty or new directory' })
     if (st && !(await isEmptyDir(dest))) throw new RefusedError(`${dest} is not empty`, { hint: 'pick an empty or new directory; pitrctl never writes over files' })
   }
-  await refuseTablespaces(ctx)
-}
-
-/** tools restore tablespaces to their original paths: on this host those are the live cluster's (L15) */
-export async function refuseTablespaces(ctx: AppContext): Promise<void> {
-  const tblspc = await fs.readdir(path.join(ctx.cluster.pgdata, 'pg_tblspc')).catch(() => [])
-  if (tblspc.length > 0)
-    throw new RefusedError(`cluster ${ctx.cluster.name} has tablespaces (${tblspc.join(', ')}): a restore would write into their original directories`, {
-      hint: 'restore with the tool directly and map the tablespaces; pitrctl does not restore tablespaces yet',
-    })
+  // Tablespaces: services/restore-tablespaces.ts decides where each goes, once the backup is chosen.
 }
 
 /** an in-place restore that was interrupted after moving the data directory aside must not be silently redone */
 export async function refuseUnfinishedRestore(ctx: AppContext, marker: string = restoreMarkerPath(ctx)): Promise<void> {
   const text = await fs.readFile(marker, 'utf8').catch(() => undefined)
   if (text === undefined) return
-  const m = JSON.parse(text) as { pgdata: string; movedAside: string; backup: string; target: string; pid: number }
+  const m = JSON.parse(text) as RestoreMarker & { pid: number }
+  const ts = (m.tablespaces ?? []).map((t) => ` and ${t.aside} back to ${t.from}`).join('')
   throw new RefusedError(`an earlier in-place restore (backup ${m.backup} to ${m.target}) did not finish: the original data directory is at ${m.movedAside}`, {
-    hint: `look at ${m.pgdata}; to start over, move it away yourself and move ${m.movedAside} back to ${m.pgdata}, then remove ${marker}`,
+    hint: `look at ${m.pgdata}; to start over, move it away yourself and move ${m.movedAside} back to ${m.pgdata}${ts}, then remove ${marker}`,
   })
 }
 

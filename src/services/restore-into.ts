@@ -9,6 +9,7 @@ import type { RestoreRequest } from '../adapters/adapter.js'
 import { plan } from '../model/plan.js'
 import { planRecoveryConfig } from '../model/recovery-config.js'
 import { toRecoverySettings } from '../model/recovery-settings.js'
+import type { TablespaceDest } from '../model/tablespaces.js'
 import type { ToolId } from '../model/tool-id.js'
 import type { AppContext } from './context.js'
 import { checkedRestoreCommand } from './checked-wal-fetch.js'
@@ -16,6 +17,8 @@ import { startAndWatch, type RecoveryOutcome } from './recovery-watch.js'
 
 export interface RestoreIntoRequest extends RestoreRequest {
   readonly tool: ToolId
+  /** decided by services/restore-tablespaces.ts: every caller says where the backup's tablespaces go */
+  readonly tablespaces: readonly TablespaceDest[]
   readonly port: number
   /** in place: the archive_command the cluster must keep */
   readonly archiveCommand?: string | undefined
@@ -48,7 +51,7 @@ export async function restoreInto(ctx: AppContext, r: RestoreIntoRequest): Promi
   const t0 = performance.now()
   const notes: string[] = []
   const restorePlan = ctx.adapter(r.tool).planRestore(ctx.env(r.tool), {
-    backup: r.backup, dest: r.dest, target: r.target, inclusive: r.inclusive, timeline: r.timeline, action: r.action, clone: r.clone,
+    backup: r.backup, dest: r.dest, target: r.target, inclusive: r.inclusive, timeline: r.timeline, action: r.action, clone: r.clone, tablespaces: r.tablespaces,
   })
   // Every tool gets an empty, private directory (pgBackRest wants it to exist, WAL-G wants it empty).
   await ctx.execute(plan('destination', { kind: 'mkdir', id: 'dest', title: `create ${r.dest}`, path: r.dest, mode: 0o700 }), 'pitrctl')

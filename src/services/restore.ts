@@ -12,6 +12,7 @@ import { chooseBaseBackup, type BaseChoice } from '../model/choose-backup.js'
 import { parseLsn } from '../model/lsn.js'
 import { parseConfLines } from '../model/recovery-settings.js'
 import { describeTarget, targetToJson, type RecoveryAction, type RecoveryTarget, type TimelineChoice } from '../model/recovery-target.js'
+import type { TablespaceMapArg } from '../model/tablespaces.js'
 import { describePath, timelineAt } from '../model/timeline.js'
 import type { ToolId } from '../model/tool-id.js'
 import { parseSegmentName } from '../model/wal-name.js'
@@ -26,6 +27,7 @@ import { withLock } from './lock.js'
 import type { Reached } from './recovery-watch.js'
 import { moveAside, refuseUnfinishedRestore, refuseUnsafeDestination, removeRestoreMarker, writeRestoreMarker } from './restore-guards.js'
 import { restoreInto } from './restore-into.js'
+import { decideTablespaces, moveTablespacesAside, refuseUnmovableTablespaces } from './restore-tablespaces.js'
 import { findLocalWal, injectRescuedWal, withRescued, type Rescued } from './wal-rescue.js'
 
 export interface RestoreOptions {
@@ -37,6 +39,8 @@ export interface RestoreOptions {
   readonly action: RecoveryAction
   readonly exclusive: boolean
   readonly timeline: TimelineChoice
+  /** `--tablespace-map OLD=NEW`, in order */
+  readonly tablespaceMaps: readonly TablespaceMapArg[]
   readonly start: boolean
   readonly yes: boolean
   /** asks on a terminal; undefined when there is none */
@@ -58,6 +62,8 @@ export interface RestoreResult {
   readonly stoppedAt: string | null
   readonly port: number | null
   readonly rescuedWal: readonly string[]
+  /** each tablespace: its old path, where it was restored, and (in place) where its old directory went */
+  readonly tablespaces: readonly { readonly oid: string; readonly name: string | null; readonly location: string; readonly restoredTo: string; readonly movedAside: string | null }[]
   readonly notes: readonly string[]
 }
 
@@ -84,9 +90,15 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
     ctx.progress.info(`target: ${describeTarget(o.target)}`)
     ctx.progress.info(`backup: ${choice.backup.id} (${tool}), ended ${choice.backup.stop}`)
     ctx.progress.info(`timeline: ${choice.timeline} (path ${describePath(choice.path)})`)
+    // Where each tablespace goes, refusals included, before anything is touched.
+    const ts = await decideTablespaces(ctx, tool, choice.backup, { into: inPlace ? undefined : dest, maps: o.tablespaceMaps, target: o.target })
+    notes.push(...ts.notes)
+    for (const t of ts.tablespaces) ctx.progress.info(`tablespace ${t.name ?? t.oid}: ${t.location} -> ${t.dest}`)
+    if (inPlace) await refuseUnmovableTablespaces(ctx, ts.moveAside)
 
     if (inPlace && !o.yes && !ctx.dryRun) {
-      const q = `Restore cluster ${ctx.cluster.name} in place from ${choice.backup.id}? ${ctx.cluster.pgdata} will be moved aside (nothing is deleted). [y/N] `
+      const dirs = [ctx.cluster.pgdata, ...ts.moveAside].join(', ')
+      const q = `Restore cluster ${ctx.cluster.name} in place from ${choice.backup.id}? ${dirs} will be moved aside (nothing is deleted). [y/N] `
       if (!o.confirm) throw new RefusedError('an in-place restore needs confirmation', { hint: 'pass --yes (there is no terminal to ask on)' })
       if (!(await o.confirm(q))) throw new RefusedError('restore not confirmed', { hint: 'nothing was changed' })
     }
@@ -96,10 +108,17 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
     const timeline: TimelineChoice = o.timeline.kind === 'latest' ? { kind: 'id', id: choice.timeline } : o.timeline
     if (inPlace) await refuseUnfinishedRestore(ctx)
     const movedAside = inPlace ? await moveAside(ctx, dest) : null
-    if (movedAside) await writeRestoreMarker(ctx, { pgdata: dest, movedAside, backup: choice.backup.id, target: targetToJson(o.target) })
+    const tablespacesAside = movedAside ? ts.moveAside.map((from) => ({ from, aside: `${from}${movedAside.slice(dest.length)}` })) : []
+    if (movedAside) await writeRestoreMarker(ctx, { pgdata: dest, movedAside, backup: choice.backup.id, target: targetToJson(o.target), tablespaces: tablespacesAside })
+    const tsAside = movedAside
+      ? await moveTablespacesAside(ctx, ts.moveAside, movedAside.slice(dest.length)).catch((e: unknown) => {
+          if (e instanceof AppError) e.details.unshift(`the old data directory is kept, untouched, at ${movedAside}`)
+          throw e
+        })
+      : []
     const port = inPlace ? ctx.cluster.port : (o.port ?? (await freePort()))
     const restored = await restoreInto(ctx, {
-      tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline, action: o.action, clone: !inPlace, port,
+      tool, backup: choice.backup, dest, target: o.target, inclusive: !o.exclusive, timeline, action: o.action, clone: !inPlace, port, tablespaces: ts.tablespaces,
       archiveCommand: inPlace && movedAside ? await clusterArchiveCommand(ctx, movedAside) : undefined,
       addWal: async (restoreDest) => {
         const from = movedAside ?? ctx.cluster.pgdata
@@ -114,7 +133,7 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
         ? { watch: { logFile: path.join(dest, 'log', 'pitrctl-recovery.log'), expectedEndLsn: expectedEndLsn(catalog, choice), timelineAt: (lsn: string) => timelineAt(choice.path, parseLsn(lsn) ?? 0n) } }
         : {}),
     }).catch((e: unknown) => {
-      if (movedAside && e instanceof AppError) e.details.unshift(`the old data directory is kept, untouched, at ${movedAside}`)
+      if (movedAside && e instanceof AppError) e.details.unshift(`the old data directory is kept, untouched, at ${movedAside}`, ...tsAside.map((a) => `an old tablespace directory is kept, untouched, at ${a}`))
       throw e
     })
     notes.push(...restored.notes)
@@ -130,6 +149,10 @@ export async function restoreCluster(ctx: AppContext, o: RestoreOptions): Promis
       timeline: choice.timeline,
       port,
       rescuedWal: injected,
+      tablespaces: ts.tablespaces.map((t) => {
+        const i = ts.moveAside.indexOf(t.location)
+        return { oid: t.oid, name: t.name, location: t.location, restoredTo: t.dest, movedAside: i >= 0 ? (tsAside[i] ?? null) : null }
+      }),
       notes,
     }
     const outcome = restored.outcome

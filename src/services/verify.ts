@@ -19,7 +19,7 @@ import { freePort, scratchDir } from '../util/free-port.js'
 import type { AppContext } from './context.js'
 import { contentIO } from './content-record.js'
 import { readCatalogs } from './list.js'
-import { refuseTablespaces } from './restore-guards.js'
+import { decideTablespaces } from './restore-tablespaces.js'
 import { restoreInto } from './restore-into.js'
 import { tornCheck } from './torn-check.js'
 import { withLock } from './lock.js'
@@ -129,13 +129,14 @@ export function walNeeded(c: Catalog, b: Backup): WalNeeded[] {
 
 /** restore into a scratch directory, start it on a free port, ask it a question, remove it */
 async function testRestore(ctx: AppContext, tool: ToolId, b: Backup): Promise<VerifyCheck> {
-  await refuseTablespaces(ctx)
   const dir = await scratchDir('pitrctl-verify-')
   const dest = path.join(dir, 'data')
   try {
+    // each tablespace goes to <scratch>/data.tablespaces/<name>, removed with the scratch directory
+    const ts = await decideTablespaces(ctx, tool, b, { into: dest, maps: [], target: { kind: 'immediate' } })
     const port = await freePort()
     const { outcome } = await restoreInto(ctx, {
-      tool, backup: b, dest, target: { kind: 'immediate' }, inclusive: true, timeline: { kind: 'current' }, action: 'promote', clone: true, port,
+      tool, backup: b, dest, target: { kind: 'immediate' }, inclusive: true, timeline: { kind: 'current' }, action: 'promote', clone: true, port, tablespaces: ts.tablespaces,
       watch: { logFile: path.join(dir, 'server.log'), expectedEndLsn: null },
     })
     const socket = outcome?.socketDir ?? ctx.cluster.host

@@ -9,7 +9,7 @@ import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const barmanAdapter: Adapter = {
   id: 'barman',
@@ -21,6 +21,7 @@ export const barmanAdapter: Adapter = {
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
     deleteScope: 'any',
+    relocatesTablespaces: true,
   },
   // pg_basebackup and pg_verifybackup are Barman's (through path_prefix = the PostgreSQL bin dir).
   programs: () => ['barman', 'pg_basebackup', 'pg_verifybackup'],
@@ -40,6 +41,7 @@ export const barmanAdapter: Adapter = {
   readVerify,
   // Barman's backup.info and the data files are checked by its own commands
   readStoredObjects: async () => null,
+  readTablespaces,
   planRestore,
   classifyFailure,
   planDelete,

@@ -189,6 +189,11 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   if (!req.inclusive && (t.kind === 'time' || t.kind === 'xid' || t.kind === 'lsn')) args.push('--exclusive')
   args.push(`--target-tli=${timelineSetting(req.timeline)}`)
   if (t.kind !== 'latest') args.push(`--target-action=${req.action}`)
+  // Barman restores a tablespace it is not told about at its old path: each is named here.
+  for (const ts of req.tablespaces ?? []) {
+    if (ts.name === null) throw new Error(`barman: tablespace ${ts.oid} has no name (barman show-backup lists every name)`)
+    args.push(`--tablespace=${ts.name}:${ts.dest}`)
+  }
   args.push(server, req.backup.id, req.dest)
   return {
     ...plan(`barman: restore ${req.backup.id} into ${req.dest}`, execStep('recover', `barman recover ${req.backup.id}`, barmanArgv(env, ...args))),

@@ -10,6 +10,7 @@ import { sortBackups, type Backup, type BackupStatus, type BackupType } from '..
 import { backupHistoryName as historyFileName, parseBackupHistory, type BackupHistory } from '../../model/backup-history.js'
 import { normalizeLsn } from '../../model/lsn.js'
 import { versionAtLeast } from '../../model/version.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import { execStep } from '../../model/plan.js'
 import { isoFromMicros, microsFromIso } from '../../model/time.js'
 import { timelineOfWalName, walFileKind } from '../../model/wal-name.js'
@@ -348,4 +349,24 @@ export function readArchiveWalProblems(result: ProcessResult): string[] {
     }
   }
   return out
+}
+
+/** `-f json show-backup`: `tablespaces[]{location,name,oid}`, null or absent when there are none (fixture show-backup-tablespaces-json) */
+export function parseShowBackupTablespaces(stdout: string, server: string): Tablespace[] {
+  const b = serverValue(stdout, server) as Json | undefined
+  if (!b || typeof b !== 'object') throw new ToolOutputError('barman', `show-backup printed nothing for server ${server}`)
+  const list = b.tablespaces ?? []
+  if (!Array.isArray(list)) throw new ToolOutputError('barman', 'show-backup: tablespaces is not a list')
+  return list.map((t: Json) => {
+    const oid = t?.oid
+    if ((typeof oid !== 'number' && typeof oid !== 'string') || typeof t.location !== 'string' || typeof t.name !== 'string')
+      throw new ToolOutputError('barman', 'show-backup: a tablespace without name, oid or location')
+    return { oid: String(oid), name: t.name, location: t.location }
+  })
+}
+
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  const { server } = resolveSetup(env)
+  const result = await io.run(execStep('show-backup', `barman show-backup ${backup.id}`, barmanArgv(env, '-f', 'json', 'show-backup', server, backup.id), { mutates: false }))
+  return parseShowBackupTablespaces(result.stdout, server)
 }

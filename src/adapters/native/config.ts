@@ -5,6 +5,7 @@
  * looks usable (reliability.md rule 12).
  */
 import path from 'node:path'
+import type { Tablespace } from '../../model/tablespaces.js'
 import type { ToolEnv } from '../adapter.js'
 
 export interface NativeLayout {
@@ -30,11 +31,22 @@ export interface NativeBackupRecord {
   readonly type: 'full'
   readonly label: string | null
   readonly startedAt: string
+  /**
+   * The cluster's tablespaces when the backup started: pg_basebackup wrote each into
+   * `tablespaces/<oid>/` beside `data/` (whose pg_tblspc links point there); restore puts each
+   * at its destination. Absent in records of backups without tablespaces.
+   */
+  readonly tablespaces?: readonly Tablespace[]
 }
 
 /** `20261121T093115Z`: sortable, unique per second (a lock serialises backups of one cluster) */
 export function nativeBackupId(at: Date): string {
   return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+}
+
+/** where pg_basebackup puts a tablespace of backup `id` (the `--tablespace-mapping` target) */
+export function tablespaceBackupDir(env: ToolEnv, id: string, oid: string): string {
+  return path.join(backupDir(env, id), 'tablespaces', oid)
 }
 
 export function renderRecord(r: NativeBackupRecord): string {

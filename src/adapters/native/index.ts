@@ -7,7 +7,7 @@ import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const nativeAdapter: Adapter = {
   id: 'native',
@@ -18,6 +18,7 @@ export const nativeAdapter: Adapter = {
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
     deleteScope: 'any',
+    relocatesTablespaces: true,
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,
@@ -35,6 +36,7 @@ export const nativeAdapter: Adapter = {
   readVerify,
   // pitrctl's own backup_manifest (pg_verifybackup) checks every file
   readStoredObjects: async () => null,
+  readTablespaces,
   planRestore,
   classifyFailure,
   planDelete,

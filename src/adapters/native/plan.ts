@@ -9,7 +9,7 @@ import { buildWalCommand } from '../../model/recovery-settings.js'
 import type { Backup } from '../../model/catalog.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv, WalNeeded } from '../adapter.js'
 import { walIndexEntry } from '../../config/paths.js'
-import { RECORD_FILE, backupDir, nativeBackupId, renderRecord, resolveSetup } from './config.js'
+import { RECORD_FILE, backupDir, nativeBackupId, renderRecord, resolveSetup, tablespaceBackupDir } from './config.js'
 import { programPath } from '../program-path.js'
 
 function bin(env: ToolEnv, program: string): string {
@@ -46,7 +46,8 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
   const startedAt = req.startedAt ?? new Date()
   const id = nativeBackupId(startedAt)
   const dir = backupDir(env, id)
-  const record = { id, type: 'full' as const, label: req.label ?? null, startedAt: startedAt.toISOString() }
+  const tablespaces = req.tablespaces ?? []
+  const record = { id, type: 'full' as const, label: req.label ?? null, startedAt: startedAt.toISOString(), ...(tablespaces.length ? { tablespaces } : {}) }
   return plan(
     `native: backup ${id}`,
     { kind: 'mkdir', id: 'mkdir', title: `create ${dir}`, path: dir, mode: 0o700, exclusive: true },
@@ -67,12 +68,20 @@ export function planBackup(env: ToolEnv, req: BackupRequest): Plan {
         '--host', env.pg.host,
         '--port', String(env.pg.port),
         '--username', env.pg.user,
+        // Plain format writes each tablespace to its old path unless mapped, and those are the
+        // live cluster's: each goes into the backup instead (restore puts it where it belongs).
+        ...tablespaces.map((t) => `--tablespace-mapping=${mappingArg(t.location)}=${mappingArg(tablespaceBackupDir(env, id, t.oid))}`),
       ],
       { timeoutMs: undefined },
     ),
     // Written last: only now is the backup usable.
     { kind: 'write-file', id: 'record-done', title: 'mark the backup complete', path: path.join(dir, RECORD_FILE), content: renderRecord({ ...record, status: 'done' }), mode: 0o600 },
   )
+}
+
+/** pg_basebackup -T takes OLDDIR=NEWDIR and reads `\=` as a literal = */
+function mappingArg(dir: string): string {
+  return dir.replace(/=/g, '\\=')
 }
 
 export function planVerify(env: ToolEnv, backup: Backup, wal: readonly WalNeeded[]): Plan {
@@ -99,11 +108,19 @@ export function nativeRestoreCommand(env: ToolEnv): string {
 
 export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   const data = path.join(backupDir(env, req.backup.id), 'data')
+  // The copied pg_tblspc links point into the backup: each tablespace is copied to its
+  // destination and its link pointed there.
+  const tablespaces = (req.tablespaces ?? []).flatMap((t) => [
+    { kind: 'mkdir' as const, id: `mkdir-ts-${t.oid}`, title: `create ${t.dest}`, path: t.dest, mode: 0o700 },
+    execStep(`copy-ts-${t.oid}`, `copy tablespace ${t.name ?? t.oid} to ${t.dest}`, ['cp', '-a', '--', `${tablespaceBackupDir(env, req.backup.id, t.oid)}/.`, `${t.dest}/`]),
+    execStep(`link-ts-${t.oid}`, `point pg_tblspc/${t.oid} at ${t.dest}`, ['ln', '-sfn', '--', t.dest, path.join(req.dest, 'pg_tblspc', t.oid)]),
+  ])
   return {
     ...plan(
       `native: restore ${req.backup.id} into ${req.dest}`,
       { kind: 'mkdir', id: 'mkdir', title: `create ${req.dest}`, path: req.dest, mode: 0o700 },
       execStep('copy', `copy backup ${req.backup.id}`, ['cp', '-a', '--', `${data}/.`, `${req.dest}/`]),
+      tablespaces,
     ),
     restoreCommand: nativeRestoreCommand(env),
     recoveryFiles: [],

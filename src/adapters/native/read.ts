@@ -12,8 +12,10 @@ import { resolveWallClock } from '../../model/time.js'
 import { backupHistoryName, parseBackupHistory } from '../../model/backup-history.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
+import { ToolOutputError } from '../../errors.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
-import { RECORD_FILE, resolveSetup, type NativeBackupRecord } from './config.js'
+import { RECORD_FILE, backupDir, resolveSetup, type NativeBackupRecord } from './config.js'
 
 export interface BackupLabel {
   readonly startLsn: string
@@ -176,4 +178,11 @@ export function unsupportedReason(version: string, pgMajor: number): string | un
 /** nothing lags: wal-push writes straight into the archive */
 export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
   return []
+}
+
+/** the tablespaces pitrctl recorded when it took the backup (pg_basebackup keeps no names) */
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  const text = await io.readFile(path.join(backupDir(env, backup.id), RECORD_FILE))
+  if (text === undefined) throw new ToolOutputError('native', `backup ${backup.id} has no ${RECORD_FILE}`, 'run `pitrctl list` to see the backups that exist')
+  return (JSON.parse(text) as NativeBackupRecord).tablespaces ?? []
 }

@@ -8,7 +8,7 @@ import { planDelete, planWalExpire } from './expire.js'
 import type { Adapter } from '../adapter.js'
 import { classifyFailure } from './errors.js'
 import { planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const pgRmanAdapter: Adapter = {
   id: 'pg_rman',
@@ -21,6 +21,7 @@ export const pgRmanAdapter: Adapter = {
     hasBackupVerify: true,
     // pg_rman delete DATE removes every backup older than DATE: never one in the middle
     deleteScope: 'oldest-first',
+    relocatesTablespaces: false,
   },
   programs: () => ['pg_rman'],
   planVersion,
@@ -38,6 +39,7 @@ export const pgRmanAdapter: Adapter = {
   readVerify,
   // pg_rman's file lists hold each file's size and CRC: readVerify re-reads them
   readStoredObjects: async () => null,
+  readTablespaces,
   planRestore,
   classifyFailure,
   planDelete,

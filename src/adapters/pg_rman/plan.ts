@@ -153,6 +153,10 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   if (b.stop === null || b.timeline === null) throw new Error(`backup ${b.id} has no RECOVERY_TIME or timeline: it cannot be restored`)
   const selector = microsToNaive(microsFromIso(b.stop), s.timezone)
   const timeline = b.timeline
+  // pg_rman's mkdirs.sh recreates each tablespace at its old path: pitrctl moved it aside (in place)
+  // or refused (a copy) in model/tablespaces.ts.
+  const moved = (req.tablespaces ?? []).find((ts) => ts.dest !== ts.location)
+  if (moved) throw new Error(`pg_rman restores tablespace ${moved.name ?? moved.oid} only at ${moved.location}, not ${moved.dest}`)
   const scratch = path.join(env.stateDir, 'pg_rman-restore')
   const scratchArclog = path.join(scratch, 'arclog')
   const scratchSrvlog = path.join(scratch, 'srvlog')

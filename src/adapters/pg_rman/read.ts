@@ -8,6 +8,7 @@ import path from 'node:path'
 import { ConfigError, ToolError, ToolOutputError } from '../../errors.js'
 import type { Backup, BackupStatus } from '../../model/catalog.js'
 import { formatLsn, parseLsn, type Lsn } from '../../model/lsn.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import { versionAtLeast } from '../../model/version.js'
 import { DEFAULT_SEGMENT_BYTES, segmentName, segmentOf, walFileKind } from '../../model/wal-name.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
@@ -348,4 +349,22 @@ export function parseRestoredBackups(stderr: string): string[] {
 /** wal-push copies each file into ARCLOG_PATH, which is the archive: nothing to refresh */
 export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
   return []
+}
+
+/**
+ * The backup's `mkdirs.sh` recreates its directories and links (dir.c dir_print_mkdirs_sh, 1.3.x):
+ * `rm -f pg_tblspc/<oid>` then `ln -s <location> pg_tblspc/<oid>` per tablespace. pg_rman keeps no
+ * names, and restores each tablespace only at that old location.
+ */
+export function parseMkdirsTablespaces(text: string): Tablespace[] {
+  const out: Tablespace[] = []
+  for (const m of text.matchAll(/^ln -s (\/.*) pg_tblspc\/(\d+)$/gm)) out.push({ oid: m[2]!, name: null, location: m[1]! })
+  return out
+}
+
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  const file = path.join(backupDir(resolveSetup(env), backup.id), 'mkdirs.sh')
+  const text = await io.readFile(file)
+  if (text === undefined) throw new ToolOutputError('pg_rman', `backup ${backup.id} has no ${file}`, 'run `pitrctl verify` on it; pitrctl reads its tablespaces from there')
+  return parseMkdirsTablespaces(text)
 }

@@ -7,7 +7,7 @@ import type { Adapter } from '../adapter.js'
 import { planDelete, planWalExpire } from './expire.js'
 import { classifyFailure } from './errors.js'
 import { PGBACKREST, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const pgbackrestAdapter: Adapter = {
   id: 'pgbackrest',
@@ -17,6 +17,7 @@ export const pgbackrestAdapter: Adapter = {
     nativeTargets: ['time', 'lsn', 'xid', 'name', 'immediate', 'latest'],
     hasBackupVerify: true,
     deleteScope: 'any',
+    relocatesTablespaces: true,
   },
   programs: () => [PGBACKREST],
   planVersion,
@@ -34,6 +35,7 @@ export const pgbackrestAdapter: Adapter = {
   readVerify,
   // pgBackRest's manifest holds each file's size and checksum (verify re-reads them)
   readStoredObjects: async () => null,
+  readTablespaces,
   planRestore,
   planDelete,
   planWalExpire,

@@ -126,6 +126,12 @@ export function planInfo(env: ToolEnv): ExecStep {
   return command(setup, 'info', 'read the backup catalog', ['--output=json'], 'info', [], { mutates: false })
 }
 
+/** one backup's details: with --set, info also lists its tablespaces */
+export function planInfoSet(env: ToolEnv, label: string): ExecStep {
+  const setup = resolveSetup(env)
+  return command(setup, 'info-set', `read backup ${label}`, ['--output=json', `--set=${label}`], 'info', [], { mutates: false })
+}
+
 /** the stanza's WAL archive, through the repository (any repo type): adopted mode */
 export function planListArchive(env: ToolEnv): ExecStep {
   const setup = resolveSetup(env)
@@ -180,6 +186,9 @@ export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   if (t.kind !== 'latest') options.push(`--target-action=${req.action}`)
   // archive_mode=off is written by pgBackRest from PostgreSQL 12; pitrctl sets it for clones anyway.
   if (req.clone && (env.pgMajor === undefined || env.pgMajor >= 12)) options.push('--archive-mode=off')
+  // Each tablespace where pitrctl decided (by oid, which pgBackRest takes like a name): the list
+  // is pgBackRest's own (info --set), so none is left to land at its old path (L15).
+  for (const ts of req.tablespaces ?? []) options.push(`--tablespace-map=${ts.oid}=${ts.dest}`)
 
   const step = command(setup, 'restore', `restore backup ${req.backup.id} into ${req.dest}`, options, 'restore')
   return { ...plan(`pgBackRest restore of ${req.backup.id}`, step), restoreCommand: restoreCommandFor(setup, req.dest), recoveryFiles: [] }

@@ -7,11 +7,12 @@ import type { Backup, BackupStatus, BackupType } from '../../model/catalog.js'
 import { formatLsn, parseLsn } from '../../model/lsn.js'
 import { HISTORY_NAME, SEGMENT_NAME, timelineOfWalName } from '../../model/wal-name.js'
 import { versionAtLeast } from '../../model/version.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import type { CatalogIO, CatalogRead, ToolEnv, VerifyCheck } from '../adapter.js'
 import { managedPaths, resolveSetup } from './config.js'
-import { LABEL_ANNOTATION, planInfo, planListArchive } from './plan.js'
+import { LABEL_ANNOTATION, planInfo, planInfoSet, planListArchive } from './plan.js'
 
 // ---------------------------------------------------------------------------------------------
 // info --output=json
@@ -440,4 +441,26 @@ export function unsupportedReason(version: string, pgMajor: number): string | un
 /** pgBackRest archives each file as archive-push receives it: nothing to refresh */
 export function readArchiveRefresh(_outputs: StepOutputs): readonly string[] {
   return []
+}
+
+// ---------------------------------------------------------------------------------------------
+// tablespaces
+
+/** `info --set=<label> --output=json` lists the backup's `tablespace[]{destination,name,oid}` (fixture info-set-tablespaces) */
+export function parseInfoTablespaces(stdout: string, stanza: string, label: string): Tablespace[] {
+  const info = parseInfo(stdout, stanza)
+  const b = info.backup.find((x) => x.label === label) as (InfoBackup & { tablespace?: unknown }) | undefined
+  if (!b) throw new ToolOutputError('pgbackrest', `info --set=${label} did not list backup ${label}`)
+  const list = b.tablespace ?? []
+  if (!Array.isArray(list)) throw new ToolOutputError('pgbackrest', `info --set=${label}: tablespace is not a list`)
+  return list.map((t: { destination?: unknown; name?: unknown; oid?: unknown }) => {
+    const oid = integerText(t.oid)
+    if (oid === null || typeof t.destination !== 'string') throw new ToolOutputError('pgbackrest', `info --set=${label}: a tablespace without oid or destination`)
+    return { oid, name: typeof t.name === 'string' ? t.name : null, location: t.destination }
+  })
+}
+
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  const result = await io.run(planInfoSet(env, backup.id))
+  return parseInfoTablespaces(result.stdout, resolveSetup(env).stanza, backup.id)
 }

@@ -25,7 +25,7 @@ import type { Adapter } from '../adapter.js'
 import { planDelete, planWalExpire } from './expire.js'
 import { classifyFailure } from './errors.js'
 import { WALG, planArchiveRefresh, planBackup, planCheck, planRestore, planSetup, planVerify, planVersion, planWalGet, planWalPush } from './plan.js'
-import { readArchiveRefresh, readCatalog, readStoredObjects, readVerify, readVersion, unsupportedReason } from './read.js'
+import { readArchiveRefresh, readCatalog, readStoredObjects, readTablespaces, readVerify, readVersion, unsupportedReason } from './read.js'
 
 export const walgAdapter: Adapter = {
   id: 'walg',
@@ -37,6 +37,7 @@ export const walgAdapter: Adapter = {
     nativeTargets: [],
     hasBackupVerify: false,
     deleteScope: 'any',
+    relocatesTablespaces: true,
   },
   programs: () => [WALG],
   planVersion,
@@ -53,6 +54,7 @@ export const walgAdapter: Adapter = {
   planVerify,
   readVerify,
   readStoredObjects,
+  readTablespaces,
   planRestore,
   planDelete,
   planWalExpire,

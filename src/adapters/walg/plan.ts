@@ -2,10 +2,12 @@
  * WAL-G commands as data. Every command names the configuration file (`--config FILE` before the
  * command word); settings that hold secrets live only in that file, never on a command line.
  */
+import path from 'node:path'
 import { ConfigError } from '../../errors.js'
 import type { Backup } from '../../model/catalog.js'
 import { execStep, plan, type ExecStep, type Plan, type Step } from '../../model/plan.js'
 import { buildWalCommand } from '../../model/recovery-settings.js'
+import type { TablespaceDest } from '../../model/tablespaces.js'
 import type { BackupRequest, RestorePlan, RestoreRequest, ToolEnv } from '../adapter.js'
 import { programPath } from '../program-path.js'
 import { renderConfig, resolveSetup, type WalgSetup } from './config.js'
@@ -170,10 +172,41 @@ export function planVerify(env: ToolEnv, backup: Backup): Plan {
  * pitrctl writes recovery.signal and every target setting, with this restore_command. Tablespaces
  * go back to the locations recorded in the backup (no --restore-spec).
  */
+/** a backup's stop sentinel (its tablespaces), through WAL-G's storage tool: any storage */
+export function planReadSentinel(env: ToolEnv, backupName: string): ExecStep {
+  return command(resolveSetup(env), 'sentinel', `read the sentinel of ${backupName}`, ['st', 'cat', `basebackups_005/${backupName}_backup_stop_sentinel.json`], { mutates: false })
+}
+
 export function planRestore(env: ToolEnv, req: RestoreRequest): RestorePlan {
   const setup = resolveSetup(env)
-  const step = command(setup, 'restore', `restore backup ${req.backup.id} into ${req.dest}`, ['backup-fetch', req.dest, req.backup.id])
-  return { ...plan(`WAL-G restore of ${req.backup.id}`, step), restoreCommand: restoreCommandFor(setup), recoveryFiles: [] }
+  const tablespaces = req.tablespaces ?? []
+  if (tablespaces.length === 0) {
+    const step = command(setup, 'restore', `restore backup ${req.backup.id} into ${req.dest}`, ['backup-fetch', req.dest, req.backup.id])
+    return { ...plan(`WAL-G restore of ${req.backup.id}`, step), restoreCommand: restoreCommandFor(setup), recoveryFiles: [] }
+  }
+  // Without a spec WAL-G takes the sentinel's: the old data directory's links and the old paths.
+  const specFile = path.join(env.stateDir, 'walg', `restore-spec-${req.backup.id}.json`)
+  return {
+    ...plan(
+      `WAL-G restore of ${req.backup.id}`,
+      { kind: 'write-file', id: 'restore-spec', title: 'where each tablespace goes (WAL-G restore spec)', path: specFile, content: renderRestoreSpec(req.dest, tablespaces), mode: 0o600 },
+      command(setup, 'restore', `restore backup ${req.backup.id} into ${req.dest}`, ['backup-fetch', req.dest, req.backup.id, '--restore-spec', specFile]),
+    ),
+    restoreCommand: restoreCommandFor(setup),
+    recoveryFiles: [],
+  }
+}
+
+/**
+ * `backup-fetch --restore-spec` (v3.0.8 internal/databases/postgres/tablespace_spec.go): base_prefix
+ * is the new data directory, `tablespaces` the pg_tblspc link names (oids), and each oid's `loc`
+ * the directory it is restored into, `link` its link relative to base_prefix. The spec replaces
+ * the sentinel's whole (backup_fetch_handler.go chooseTablespaceSpecification).
+ */
+export function renderRestoreSpec(dest: string, tablespaces: readonly TablespaceDest[]): string {
+  const spec: Record<string, unknown> = { base_prefix: dest, tablespaces: tablespaces.map((t) => t.oid) }
+  for (const t of tablespaces) spec[t.oid] = { loc: t.dest, link: `pg_tblspc/${t.oid}` }
+  return `${JSON.stringify(spec, null, 2)}\n`
 }
 
 /**

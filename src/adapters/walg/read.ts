@@ -11,8 +11,9 @@ import type { ProcessResult, StepOutputs } from '../../runner/runner.js'
 import { integerText, parseJsonLossless } from '../../util/json.js'
 import { contentRecordPath } from '../../config/paths.js'
 import { compareStoredObjects, parseContentRecord, summarizeProblems } from '../../model/content-record.js'
+import type { Tablespace } from '../../model/tablespaces.js'
 import type { CatalogIO, CatalogRead, ContentIO, StoredObject, ToolEnv, VerifyCheck } from '../adapter.js'
-import { BACKUP_FOLDER, LABEL_KEY, planBackupList, planListBackupObjects, planListWal, planReadObject } from './plan.js'
+import { BACKUP_FOLDER, LABEL_KEY, planBackupList, planListBackupObjects, planListWal, planReadObject, planReadSentinel } from './plan.js'
 
 // ---------------------------------------------------------------------------------------------
 // --version
@@ -394,4 +395,31 @@ export async function readContentCheck(env: ToolEnv, backup: Backup, io: Content
   }
   const problems = compareStoredObjects(record.objects, now)
   return { name: CONTENT_CHECK, ok: problems.length === 0, detail: summarizeProblems(problems, record.objects.length, 'stored objects') }
+}
+
+/**
+ * The stop sentinel's `Spec` (v3.0.8 backup_sentinel_dto.go, tablespace_spec.go): `tablespaces`
+ * lists the pg_tblspc link names (oids), each with `loc`; `base_prefix` is the old data
+ * directory. No names: WAL-G keeps none. Absent when the cluster had no tablespaces.
+ */
+export function parseSentinelTablespaces(stdout: string): Tablespace[] {
+  let s: { Spec?: Record<string, unknown> | null; spec?: Record<string, unknown> | null }
+  try {
+    s = parseJsonLossless(stdout) as typeof s
+  } catch {
+    throw new ToolOutputError('walg', 'the backup sentinel is not JSON')
+  }
+  const spec = s.Spec ?? s.spec
+  if (!spec) return []
+  const names = spec.tablespaces ?? []
+  if (!Array.isArray(names)) throw new ToolOutputError('walg', 'the backup sentinel Spec has no tablespaces list')
+  return names.map((oid: unknown) => {
+    const loc = (spec[String(oid)] as { loc?: unknown } | undefined)?.loc
+    if (typeof oid !== 'string' || typeof loc !== 'string') throw new ToolOutputError('walg', `the backup sentinel Spec has no location for tablespace ${String(oid)}`)
+    return { oid, name: null, location: loc }
+  })
+}
+
+export async function readTablespaces(env: ToolEnv, backup: Backup, io: CatalogIO): Promise<readonly Tablespace[]> {
+  return parseSentinelTablespaces((await io.run(planReadSentinel(env, backup.id))).stdout)
 }

@@ -9,6 +9,11 @@ describe('parseJsonLossless', () => {
     expect(v).toEqual({ 'system-id': '7710555621000669257', n: 12, s: '7710555621000669257 in a string', f: 1.5, neg: '-9223372036854775807', a: ['18446726481523507408'] })
     expect(JSON.parse('{"x":7710555621000669257}').x).not.toBe(7710555621000669257n.toString())
   })
+  it('leaves long fractions alone (Barman 3.4 show-backup: "wal_rate_per_second": 0.00027849182561728395)', () => {
+    expect(parseJsonLossless('{"wal_rate_per_second": 0.00027849182561728395, "t": 2599740.720973634, "e": 1.2345678901234567e-5}')).toEqual({
+      wal_rate_per_second: 0.00027849182561728395, t: 2599740.720973634, e: 1.2345678901234567e-5,
+    })
+  })
   it('on recorded pgBackRest 2.45 info output', () => {
     const text = readFileSync('test/fixtures/pgbackrest/2.45/info-json/stdout', 'utf8')
     const sysid = /"system-id":(\d+)/.exec(text)![1]
