@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import type { ToolEnv } from '../../src/adapters/adapter.js'
+import type { Backup } from '../../src/model/catalog.js'
 import { execStep, type ExecStep } from '../../src/model/plan.js'
 import type { ProcessResult } from '../../src/runner/runner.js'
-import { ToolOutputError } from '../../src/errors.js'
+import { ToolOutputError, UnreachableTargetError } from '../../src/errors.js'
 
 export interface Recorded {
   readonly argv: [string, ...string[]]
@@ -62,4 +63,29 @@ export function outputError(read: () => unknown): ToolOutputError {
     return e as ToolOutputError
   }
   throw new Error('no error thrown')
+}
+
+/** what a target the backups and WAL cannot reach throws: UnreachableTargetError, exit 4 */
+export function refusal(fn: () => unknown): UnreachableTargetError {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(UnreachableTargetError)
+    expect((e as UnreachableTargetError).exitCode).toBe(4)
+    return e as UnreachableTargetError
+  }
+  throw new Error('expected a refusal')
+}
+
+/** each tool's own spelling of a backup id */
+export const TOOL_BACKUP_IDS: Readonly<Record<ToolEnv['tool'], string>> = {
+  native: '20261121T093115Z', pgbackrest: '20261121-093115F', barman: '20261121T093115', walg: 'base_000000010000000000000004', pg_rman: '2026-11-21 09:31:15',
+}
+
+/** one ok full backup of `tool`, the same for every tool but its id (cross-tool tables) */
+export function sampleBackup(tool: ToolEnv['tool'], systemId = '7710554918723440121'): Backup {
+  return {
+    id: TOOL_BACKUP_IDS[tool], tool, type: 'full', status: 'ok', start: '2026-11-21T09:31:15.000Z', stop: '2026-11-21T09:31:18.000Z', startLsn: '0/4000028', stopLsn: '0/5000050',
+    timeline: 1, walStart: '000000010000000000000004', walStop: '000000010000000000000005', size: 1, storedSize: 1, parent: null, pgVersion: '15', systemId, label: null,
+  }
 }

@@ -12,6 +12,7 @@ import type { Backup } from '../../../src/model/catalog.js'
 import type { Plan } from '../../../src/model/plan.js'
 import { TOOL_IDS, type ToolId } from '../../../src/model/tool-id.js'
 import type { ProcessResult } from '../../../src/runner/runner.js'
+import { sampleBackup } from '../../support/recorded.js'
 
 function envFor(tool: ToolId): ToolEnv {
   return {
@@ -21,17 +22,7 @@ function envFor(tool: ToolId): ToolEnv {
   }
 }
 
-/** each tool's own spelling of a backup id */
-const IDS: Record<ToolId, string> = {
-  native: '20261121T093115Z', pgbackrest: '20261121-093115F', barman: '20261121T093115', walg: 'base_000000010000000000000004', pg_rman: '2026-11-21 09:31:15',
-}
-
-function backupOf(tool: ToolId): Backup {
-  return {
-    id: IDS[tool], tool, type: 'full', status: 'ok', start: '2026-11-21T09:31:15.000Z', stop: '2026-11-21T09:31:18.000Z', startLsn: '0/4000028', stopLsn: '0/5000050',
-    timeline: 1, walStart: '000000010000000000000004', walStop: '000000010000000000000005', size: 1, storedSize: 1, parent: null, pgVersion: '15', systemId: '7710554918723440121', label: null,
-  }
-}
+const backupOf = (tool: ToolId): Backup => sampleBackup(tool)
 
 /** a step as one word or two: the program and its subcommand for exec steps, else the step kind */
 function shape(p: Plan | undefined): string[] {

@@ -16,6 +16,7 @@ import type { ExecStep, Plan } from '../../../src/model/plan.js'
 import type { TablespaceDest } from '../../../src/model/tablespaces.js'
 import type { ToolId } from '../../../src/model/tool-id.js'
 import { fixtureSet, labToolEnv, outputError } from '../../support/recorded.js'
+import { sampleBackup } from '../../support/recorded.js'
 
 const pgbackrest = fixtureSet('pgbackrest', '2.45')
 const barman = fixtureSet('barman', '3.4.0')
@@ -79,16 +80,7 @@ function envFor(tool: ToolId): ToolEnv {
   return labToolEnv(tool, '/srv/lab', 5432, `/srv/repo/${tool}`)
 }
 
-const IDS: Record<ToolId, string> = {
-  native: '20261121T093115Z', pgbackrest: '20261121-093115F', barman: '20261121T093115', walg: 'base_000000010000000000000004', pg_rman: '2026-11-21 09:31:15',
-}
-
-function backupOf(tool: ToolId): Backup {
-  return {
-    id: IDS[tool], tool, type: 'full', status: 'ok', start: '2026-11-21T09:31:15.000Z', stop: '2026-11-21T09:31:18.000Z', startLsn: '0/4000028', stopLsn: '0/5000050',
-    timeline: 1, walStart: '000000010000000000000004', walStop: '000000010000000000000005', size: 1, storedSize: 1, parent: null, pgVersion: '15', systemId: '1', label: null,
-  }
-}
+const backupOf = (tool: ToolId): Backup => sampleBackup(tool, '1')
 
 const COPY: TablespaceDest[] = [
   { oid: '16394', name: 'ts1', location: '/srv/ts/one', dest: '/srv/copy.tablespaces/ts1' },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { UnreachableTargetError } from '../../../src/errors.js'
 import type { ArchivedWal, Backup, WalSegmentInfo } from '../../../src/model/catalog.js'
 import { chooseBaseBackup } from '../../../src/model/choose-backup.js'
 import { parseLsn } from '../../../src/model/lsn.js'
 import { parseRecoveryTarget, type RecoveryTarget, type TimelineChoice } from '../../../src/model/recovery-target.js'
 import { computeWindows } from '../../../src/model/window.js'
+import { refusal } from '../../support/recorded.js'
 
 // A small world: segments of 16 MiB, segment N starts at LSN N/0x1000000 on timeline 1.
 const seg = (tli: number, n: number) => `${tli.toString(16).toUpperCase().padStart(8, '0')}00000000${n.toString(16).toUpperCase().padStart(8, '0')}`
@@ -41,16 +41,6 @@ const segs = [
 ]
 const full = wal(segs)
 
-function refused(fn: () => unknown): UnreachableTargetError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UnreachableTargetError)
-    expect((e as UnreachableTargetError).exitCode).toBe(4)
-    return e as UnreachableTargetError
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('chooseBaseBackup', () => {
   it('takes the newest backup that ended before a time target', () => {
@@ -59,48 +49,48 @@ describe('chooseBaseBackup', () => {
   })
 
   it('refuses a time before the earliest backup ended (PostgreSQL would restore a later state, L1)', () => {
-    const e = refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:00:05Z'), timeline: latest }))
+    const e = refusal(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:00:05Z'), timeline: latest }))
     expect(e.message).toMatch(/before the start of the recoverable window: the earliest backup, b1, reaches/)
     expect(e.details.join('\n')).toMatch(/recoverable window/)
   })
 
   it('a stop recorded in whole seconds counts as the end of that second (the backup may end later in it)', () => {
-    expect(refused(() => chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest })).message).toMatch(/before the start of the recoverable window: the earliest backup, b1, reaches 2026-11-21T10:00:11.000Z at the earliest \(its recorded end, 2026-11-21T10:00:10.000Z, which may be up to a second later\)/)
+    expect(refusal(() => chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest })).message).toMatch(/before the start of the recoverable window: the earliest backup, b1, reaches 2026-11-21T10:00:11.000Z at the earliest \(its recorded end, 2026-11-21T10:00:10.000Z, which may be up to a second later\)/)
     expect(chooseBaseBackup([b1], full, { target: T('2026-11-21T10:00:11.000Z'), timeline: latest }).backup.id).toBe('b1')
     const exact = { ...b1, stop: '2026-11-21T10:00:10.250Z' }
     expect(chooseBaseBackup([exact], full, { target: T('2026-11-21T10:00:10.500Z'), timeline: latest }).backup.id).toBe('b1')
   })
 
   it('refuses a time after the last archived commit (recovery would run out of WAL, L2)', () => {
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:09:00Z'), timeline: latest })).message).toMatch(/after the last commit/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:09:00Z'), timeline: latest })).message).toMatch(/after the last commit/)
     expect(chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:08:59.999Z'), timeline: latest }).backup.id).toBe('b2')
   })
 
   it('stops at a gap: latest is refused, a point before it is fine, a point after it is refused (L25)', () => {
     const holed = wal(segs.filter((s) => s.name !== seg(1, 6)))
-    expect(refused(() => chooseBaseBackup([b1, b2], holed, { target: { kind: 'latest' }, timeline: latest })).message).toMatch(/gap at 000000010000000000000006/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], holed, { target: { kind: 'latest' }, timeline: latest })).message).toMatch(/gap at 000000010000000000000006/)
     expect(chooseBaseBackup([b1, b2], holed, { target: T('2026-11-21T10:05:20Z'), timeline: latest }).backup.id).toBe('b2')
-    expect(refused(() => chooseBaseBackup([b1, b2], holed, { target: T('2026-11-21T10:08:30Z'), timeline: latest })).message).toMatch(/WAL is missing at 000000010000000000000006/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], holed, { target: T('2026-11-21T10:08:30Z'), timeline: latest })).message).toMatch(/WAL is missing at 000000010000000000000006/)
   })
 
   it('lsn targets: newest backup ending at or before it, nothing past the archived end', () => {
     expect(chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn(lsn(4))! }, timeline: latest }).backup.id).toBe('b1')
     expect(chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn(lsn(6))! }, timeline: latest }).backup.id).toBe('b2')
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn(lsn(9))! }, timeline: latest })).message).toMatch(/past the end/)
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn('0/10')! }, timeline: latest })).message).toMatch(/before the end/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn(lsn(9))! }, timeline: latest })).message).toMatch(/past the end/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'lsn', lsn: parseLsn('0/10')! }, timeline: latest })).message).toMatch(/before the end/)
   })
 
   it('xid targets use the commits read from the WAL', () => {
     expect(chooseBaseBackup([b1, b2], full, { target: { kind: 'xid', xid: '750' }, timeline: latest }).backup.id).toBe('b1')
     expect(chooseBaseBackup([b1, b2], full, { target: { kind: 'xid', xid: '903' }, timeline: latest }).backup.id).toBe('b2')
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'xid', xid: '5000' }, timeline: latest })).message).toMatch(/no commit/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'xid', xid: '5000' }, timeline: latest })).message).toMatch(/no commit/)
   })
 
   it('name targets: missing or duplicated restore points are refused', () => {
     expect(chooseBaseBackup([b1, b2], full, { target: { kind: 'name', name: 'before_migration' }, timeline: latest }).backup.id).toBe('b1')
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'name', name: 'nope' }, timeline: latest })).message).toMatch(/no restore point 'nope'/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: { kind: 'name', name: 'nope' }, timeline: latest })).message).toMatch(/no restore point 'nope'/)
     const twice = wal(segs.map((s) => (s.name === seg(1, 7) ? { ...s, restorePoints: [{ name: 'before_migration', lsn: lsn(7, 0x300), time: '' }] } : s)))
-    expect(refused(() => chooseBaseBackup([b1, b2], twice, { target: { kind: 'name', name: 'before_migration' }, timeline: latest })).message).toMatch(/exists 2 times/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], twice, { target: { kind: 'name', name: 'before_migration' }, timeline: latest })).message).toMatch(/exists 2 times/)
   })
 
   it('without commit records read, an xid target starts from the oldest backup and says why', () => {
@@ -112,8 +102,8 @@ describe('chooseBaseBackup', () => {
 
   it('honours --backup, and refuses one that cannot reach the target', () => {
     expect(chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:06:30Z'), timeline: latest, backupId: 'b1' }).backup.id).toBe('b1')
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'b2' })).message).toMatch(/before the start of the recoverable window/)
-    expect(refused(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'zz' })).message).toMatch(/no backup zz/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'b2' })).message).toMatch(/before the start of the recoverable window/)
+    expect(refusal(() => chooseBaseBackup([b1, b2], full, { target: T('2026-11-21T10:03:00Z'), timeline: latest, backupId: 'zz' })).message).toMatch(/no backup zz/)
   })
 
   it('ignores backups that are not usable', () => {
@@ -141,14 +131,14 @@ describe('timelines', () => {
   })
 
   it('a backup on timeline 1 after the branch is not on timeline 2 history', () => {
-    const e = refused(() => chooseBaseBackup([b3], world, { target: T('2026-11-21T10:20:30Z'), timeline: latest }))
+    const e = refusal(() => chooseBaseBackup([b3], world, { target: T('2026-11-21T10:20:30Z'), timeline: latest }))
     expect(e.message).toMatch(/no usable backup lies on the history of timeline 2/)
     expect(chooseBaseBackup([b3], world, { target: T('2026-11-21T10:06:30Z'), timeline: { kind: 'id', id: 1 } }).backup.id).toBe('b3')
   })
 
   it('a missing history file is a gap in the timeline chain', () => {
     const noHistory = wal([...segs, ...tl2])
-    expect(refused(() => chooseBaseBackup([b1], noHistory, { target: { kind: 'latest' }, timeline: latest })).message).toMatch(/history file of timeline 2/)
+    expect(refusal(() => chooseBaseBackup([b1], noHistory, { target: { kind: 'latest' }, timeline: latest })).message).toMatch(/history file of timeline 2/)
   })
 
   it('windows per timeline, one span per contiguous stretch', () => {

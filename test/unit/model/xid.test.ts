@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { UnreachableTargetError } from '../../../src/errors.js'
 import type { ArchivedWal, Backup, WalSegmentInfo } from '../../../src/model/catalog.js'
 import { chooseBaseBackup } from '../../../src/model/choose-backup.js'
 import { parseRecoveryTarget, type RecoveryTarget } from '../../../src/model/recovery-target.js'
 import { parseWaldump } from '../../../src/model/waldump.js'
 import { fullXidNear, findXidCommits } from '../../../src/model/xid.js'
+import { refusal } from '../../support/recorded.js'
 
 const E = 2n ** 32n
 const seg = (n: number) => `00000001000000000000000${n.toString(16).toUpperCase()}`
@@ -29,16 +29,6 @@ function info(n: number, xids: [number, number][], nextFullXid: bigint | null): 
 
 const wal = (infos: WalSegmentInfo[]): ArchivedWal => ({ segments: new Set(infos.map((i) => i.name)), histories: new Map(), index: new Map(infos.map((i) => [i.name, i])) })
 
-function refusal(fn: () => unknown): UnreachableTargetError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UnreachableTargetError)
-    expect((e as UnreachableTargetError).exitCode).toBe(4)
-    return e as UnreachableTargetError
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('full transaction ids from 32-bit ones', () => {
   it.each([
