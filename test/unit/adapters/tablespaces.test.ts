@@ -15,8 +15,7 @@ import type { Backup } from '../../../src/model/catalog.js'
 import type { ExecStep, Plan } from '../../../src/model/plan.js'
 import type { TablespaceDest } from '../../../src/model/tablespaces.js'
 import type { ToolId } from '../../../src/model/tool-id.js'
-import { fixtureSet, labToolEnv, outputError } from '../../support/recorded.js'
-import { sampleBackup } from '../../support/recorded.js'
+import { fixtureSet, labToolEnv, outputError, sampleBackup } from '../../support/recorded.js'
 
 const pgbackrest = fixtureSet('pgbackrest', '2.45')
 const barman = fixtureSet('barman', '3.4.0')
