@@ -53,7 +53,7 @@ describe.skipIf(!hasSystemdAnalyze)(`pitrctl schedule${hasSystemdAnalyze ? '' : 
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pitrctl-it-schedule-'))
     config = path.join(dir, 'pitrctl.ini')
-    await fs.writeFile(config, ini('expire-auto = on\n'), { mode: 0o600 })
+    await fs.writeFile(config, ini('expire-auto = on\nretention-full = 2\n'), { mode: 0o600 })
   })
   afterAll(async () => {
     // the test's own temporary directory
