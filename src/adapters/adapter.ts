@@ -15,6 +15,7 @@ import type { ToolId } from '../model/tool-id.js'
 import type { ProcessResult, StepOutputs } from '../runner/runner.js'
 import type { FileDigest } from '../util/digest.js'
 import type { StoredObject } from '../model/content-record.js'
+import type { S3Repo } from '../model/s3-repo.js'
 
 export type { ToolId } from '../model/tool-id.js'
 
@@ -37,8 +38,13 @@ export interface ToolEnv {
   readonly pg: PgTarget
   /** managed: pitrctl writes the tool's config under repoDir; adopted: the team's own setup */
   readonly mode: 'managed' | 'adopted'
-  /** `<repo>/<tool>` in managed mode */
+  /** `<repo>/<tool>` in managed mode with a local repo; undefined when the repo is a bucket */
   readonly repoDir: string | undefined
+  /**
+   * `repo = s3://…`: the bucket, with `prefix` already `<PREFIX>/<tool>`, endpoint and keys. The
+   * key secret goes to a tool only through a 0600 file or a step's secretEnv, never argv.
+   */
+  readonly s3?: S3Repo
   /** every `<tool>.<option>` key of the cluster's section, adopted-mode keys included */
   readonly options: Readonly<Record<string, string>>
   /** the OS user the tools run as (Barman's barman_user) */
@@ -70,6 +76,8 @@ export interface Capabilities {
   readonly deleteScope: DeleteScope
   /** the tool can restore a tablespace at another path than its old one (false: pg_rman) */
   readonly relocatesTablespaces: boolean
+  /** the adapter serves `repo = s3://…` (ToolEnv.s3); false: such a cluster is refused (exit 2) */
+  readonly objectStorage: boolean
 }
 
 /** `pitrctl expire`: backups pitrctl decided to delete (model/retention.ts) */

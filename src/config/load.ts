@@ -35,9 +35,11 @@ export async function loadConfig(flag: string | undefined): Promise<PitrConfig> 
 export function parseConfigText(file: string, text: string, mode: number): PitrConfig {
   const raw = ini.parse(text) as Record<string, unknown>
   const cfg = validateConfig(file, raw)
-  for (const c of cfg.clusters.values())
+  for (const c of cfg.clusters.values()) {
+    redactor.register(c.s3?.keySecret)
     for (const opts of Object.values(c.toolOptions))
       for (const [k, v] of Object.entries(opts)) if (isSecretKey(k)) redactor.register(v)
+  }
   if (cfg.holdsSecrets && (mode & 0o077) !== 0)
     throw new ConfigError(file, undefined, undefined, `holds a secret but is readable by group or others (mode ${(mode & 0o777).toString(8)})`, `chmod 600 ${file}`)
   return cfg

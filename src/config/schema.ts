@@ -10,6 +10,8 @@ import { isValidTimeZone } from '../model/time.js'
 import { isSecretKey } from '../util/redact.js'
 import { isDay2Key, mergeDay2, parseDay2Section, type AlertThresholds, type Day2Section, type Schedules } from './day2.js'
 import { checkRetention, isRetentionKey, mergeRetention, readRetentionKeys, type RetentionSettings } from './retention.js'
+import { isS3Key, readS3Repo, s3Part, type S3Key } from './s3.js'
+import { isS3Problem, parseS3Url, type S3Repo } from '../model/s3-repo.js'
 
 export interface GlobalConfig {
   readonly runAs: string | undefined
@@ -26,7 +28,10 @@ export interface ClusterConfig {
   readonly port: number
   readonly user: string
   readonly database: string
+  /** a local repository directory; undefined when there is none or it is a bucket (`s3`) */
   readonly repo: string | undefined
+  /** `repo = s3://…` with the s3-* keys (config/s3.ts) */
+  readonly s3: S3Repo | undefined
   /** `<tool>.<option>` keys, by tool */
   readonly toolOptions: Readonly<Record<ToolId, Readonly<Record<string, string>>>>
   // --- day-2: alert-*, schedule-* , see day2.ts ---
@@ -71,7 +76,7 @@ const clusterSchema = z.object({
   port: z.coerce.number().int().min(1).max(65535).optional(),
   user: z.string().min(1).optional(),
   database: z.string().min(1).optional(),
-  repo: absolutePath.optional(),
+  repo: z.string().refine((v) => parseS3Url(v) !== undefined || (v.startsWith('/') && !v.includes('\0') && !/[\n\r]/.test(v)), 'must be an absolute path or s3://BUCKET/PREFIX').optional(),
 })
 
 type RawSection = Record<string, unknown>
@@ -84,6 +89,8 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
   const globalDay2: Day2Section = typeof g === 'object' && g !== null ? parseDay2Section(file, 'global', stringValues(file, 'global', g as RawSection)) : {}
   // Retention keys: [global] gives every cluster's default, wherever it stands in the file.
   const retentionDefaults = readRetentionKeys(file, 'global', retentionPart(raw.global))
+  const s3Defaults = s3Part(raw.global)
+  if (s3Defaults['s3-key-secret']) holdsSecrets = true
 
   for (const [section, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null)
@@ -92,7 +99,7 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     const sec = Object.fromEntries(Object.entries(all).filter(([k]) => !isRetentionKey(k)))
     if (section === 'global') {
       for (const k of Object.keys(sec))
-        if (!(GLOBAL_KEYS as readonly string[]).includes(k) && !isDay2Key(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
+        if (!(GLOBAL_KEYS as readonly string[]).includes(k) && !isDay2Key(k) && !isS3Key(k)) throw new ConfigError(file, section, k, 'is not a known key', `[global] takes ${GLOBAL_KEYS.join(', ')}`)
       if (sec.timezone !== undefined && !isValidTimeZone(sec.timezone))
         throw new ConfigError(file, section, 'timezone', `${JSON.stringify(sec.timezone)} is not a time zone`, 'use an IANA name such as Asia/Tokyo or UTC')
       global = { runAs: sec['run-as'], timezone: sec.timezone }
@@ -101,9 +108,9 @@ export function validateConfig(file: string, raw: Record<string, unknown>): Pitr
     if (!CLUSTER_NAME.test(section))
       throw new ConfigError(file, section, undefined, 'is not a valid cluster name', 'use letters, digits, dot, dash and underscore (at most 63)')
     const retention = mergeRetention(retentionDefaults, readRetentionKeys(file, section, all))
-    const c: ClusterConfig = { ...validateCluster(file, section, sec), ...mergeDay2(globalDay2, parseDay2Section(file, section, sec)), retention, expireAuto: retention.expireAuto }
+    const c: ClusterConfig = { ...validateCluster(file, section, sec, s3Defaults), ...mergeDay2(globalDay2, parseDay2Section(file, section, sec)), retention, expireAuto: retention.expireAuto }
     checkRetention(file, section, c.retention)
-    if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey))) holdsSecrets = true
+    if (Object.values(c.toolOptions).some((o) => Object.keys(o).some(isSecretKey)) || sec['s3-key-secret'] !== undefined) holdsSecrets = true
     clusters.set(section, c)
   }
   return { file, global, clusters, holdsSecrets }
@@ -124,8 +131,9 @@ function stringValues(file: string, section: string, sec: RawSection): Record<st
   return out
 }
 
-function validateCluster(file: string, section: string, sec: Record<string, string>): Omit<ClusterConfig, 'alerts' | 'schedules' | 'expireAuto' | 'retention'> {
+function validateCluster(file: string, section: string, sec: Record<string, string>, s3Defaults: Partial<Record<S3Key, string>>): Omit<ClusterConfig, 'alerts' | 'schedules' | 'expireAuto' | 'retention'> {
   const base: Record<string, string> = {}
+  const s3Own: Partial<Record<S3Key, string>> = {}
   const toolOptions: Record<ToolId, Record<string, string>> = { native: {}, pgbackrest: {}, barman: {}, walg: {}, pg_rman: {} }
   for (const [k, v] of Object.entries(sec)) {
     const dot = k.indexOf('.')
@@ -139,6 +147,10 @@ function validateCluster(file: string, section: string, sec: Record<string, stri
       continue
     }
     if (isDay2Key(k)) continue
+    if (isS3Key(k)) {
+      s3Own[k] = v
+      continue
+    }
     if (!(CLUSTER_KEYS as readonly string[]).includes(k))
       throw new ConfigError(file, section, k, 'is not a known key', `a cluster section takes ${CLUSTER_KEYS.join(', ')} and <tool>.<option> keys`)
     base[k] = v
@@ -156,6 +168,13 @@ function validateCluster(file: string, section: string, sec: Record<string, stri
   for (const t of tools)
     if (!isToolId(t)) throw new ConfigError(file, section, 'tool', `${JSON.stringify(t)} is not a tool`, 'tools are native, pgbackrest, barman, walg, pg_rman')
   if (new Set(tools).size !== tools.length) throw new ConfigError(file, section, 'tool', 'names a tool twice')
+  const s3Loc = p.repo === undefined ? undefined : parseS3Url(p.repo)
+  if (isS3Problem(s3Loc)) throw new ConfigError(file, section, 'repo', s3Loc.problem)
+  const s3 = s3Loc === undefined ? undefined : readS3Repo(file, section, s3Loc, tools as ToolId[], s3Defaults, s3Own)
+  if (s3 === undefined) {
+    const stray = Object.keys(s3Own)[0]
+    if (stray !== undefined) throw new ConfigError(file, section, stray, 'is set, but this cluster\'s repo is not in object storage', 'set repo = s3://BUCKET/PREFIX, or remove the key')
+  }
   const host = p.host ?? '/var/run/postgresql'
   if (host.includes('/') && !host.startsWith('/')) throw new ConfigError(file, section, 'host', 'a socket directory must be an absolute path')
   for (const t of tools as ToolId[]) {
@@ -175,7 +194,8 @@ function validateCluster(file: string, section: string, sec: Record<string, stri
     port: p.port ?? 5432,
     user: p.user ?? 'postgres',
     database: p.database ?? 'postgres',
-    repo: p.repo === undefined ? undefined : trimSlash(p.repo),
+    repo: p.repo === undefined || s3 !== undefined ? undefined : trimSlash(p.repo),
+    s3,
     toolOptions,
   }
 }

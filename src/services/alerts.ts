@@ -64,7 +64,8 @@ export async function pendingWal(pgdata: string): Promise<PendingWal> {
 
 async function repoUsage(ctx: AppContext, threshold: number): Promise<AlertCheck> {
   const repo = ctx.cluster.repo
-  if (!repo || !repo.startsWith('/')) return judgeRepoUsage(undefined, threshold, repo ? 'the repository is object storage' : 'no repo key: the tools keep their own repositories (adopted mode)')
+  if (ctx.cluster.s3) return judgeRepoUsage(undefined, threshold, 'the repository is object storage: it has no file system to fill')
+  if (!repo) return judgeRepoUsage(undefined, threshold, 'no repo key: the tools keep their own repositories (adopted mode)')
   const s = await fs.statfs(repo)
   return judgeRepoUsage({ path: repo, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail }, threshold)
 }

@@ -9,7 +9,7 @@ import type { Progress } from '../util/progress.js'
 import type { ClusterConfig, PitrConfig } from '../config/schema.js'
 import { loadConfig, selectCluster } from '../config/load.js'
 import { stateDirFor } from '../config/paths.js'
-import { NotInstalledError, UsageError } from '../errors.js'
+import { ConfigError, NotInstalledError, UsageError } from '../errors.js'
 import { systemTimeZone } from '../model/time.js'
 import { PITRCTL_PROGRAMS } from '../model/program-search.js'
 import { TOOL_IDS, isToolId, type ToolId } from '../model/tool-id.js'
@@ -71,6 +71,10 @@ export async function createContext(o: ContextOptions): Promise<AppContext> {
 }
 
 export async function buildContext(config: PitrConfig, cluster: ClusterConfig, osUser: string, o: Omit<ContextOptions, 'configFlag' | 'cluster'>): Promise<AppContext> {
+  if (cluster.s3)
+    for (const t of cluster.tools)
+      if (adapterFor(t)?.capabilities.objectStorage !== true)
+        throw new ConfigError(config.file, cluster.name, 'repo', `pitrctl's ${t} support cannot use object storage yet`, `give ${t} a local repo`)
   const pgMajor = await readPgMajor(cluster.pgdata)
   const runner = o.runner ?? new ExecaRunner({ trace: process.env.PITRCTL_TRACE === '1' })
   const search = { binDir: cluster.binDir, pgMajor, pathEnv: process.env.PATH, runner }

@@ -10,6 +10,7 @@ import { ExecaRunner } from '../runner/execa-runner.js'
 import type { Runner } from '../runner/runner.js'
 import { resolvePgBinDir } from './programs.js'
 import type { ToolId } from '../model/tool-id.js'
+import { forTool } from '../model/s3-repo.js'
 
 /** facts about this run that every tool's env shares */
 export interface ToolEnvFacts {
@@ -29,6 +30,7 @@ export function toolEnvFor(config: PitrConfig, cluster: ClusterConfig, tool: Too
     pg: { pgdata: cluster.pgdata, binDir: facts.binDir, host: cluster.host, port: cluster.port, user: cluster.user, database: cluster.database },
     mode: isAdopted(cluster, tool) ? 'adopted' : 'managed',
     repoDir: cluster.repo ? path.join(cluster.repo, tool) : undefined,
+    ...(cluster.s3 ? { s3: forTool(cluster.s3, tool) } : {}),
     options: cluster.toolOptions[tool],
     osUser: facts.osUser,
     pitrctl: facts.pitrctl,

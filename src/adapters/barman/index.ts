@@ -22,6 +22,7 @@ export const barmanAdapter: Adapter = {
     hasBackupVerify: true,
     deleteScope: 'any',
     relocatesTablespaces: true,
+    objectStorage: false,
   },
   // pg_basebackup and pg_verifybackup are Barman's (through path_prefix = the PostgreSQL bin dir).
   programs: () => ['barman', 'pg_basebackup', 'pg_verifybackup'],

@@ -19,6 +19,7 @@ export const nativeAdapter: Adapter = {
     hasBackupVerify: true,
     deleteScope: 'any',
     relocatesTablespaces: true,
+    objectStorage: false,
   },
   programs: () => ['pg_basebackup', 'pg_verifybackup', 'pg_waldump', 'pg_ctl', 'pg_controldata'],
   planVersion,

@@ -22,6 +22,7 @@ export const pgRmanAdapter: Adapter = {
     // pg_rman delete DATE removes every backup older than DATE: never one in the middle
     deleteScope: 'oldest-first',
     relocatesTablespaces: false,
+    objectStorage: false,
   },
   programs: () => ['pg_rman'],
   planVersion,

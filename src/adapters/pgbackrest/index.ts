@@ -18,6 +18,7 @@ export const pgbackrestAdapter: Adapter = {
     hasBackupVerify: true,
     deleteScope: 'any',
     relocatesTablespaces: true,
+    objectStorage: false,
   },
   programs: () => [PGBACKREST],
   planVersion,

@@ -38,6 +38,7 @@ export const walgAdapter: Adapter = {
     hasBackupVerify: false,
     deleteScope: 'any',
     relocatesTablespaces: true,
+    objectStorage: false,
   },
   programs: () => [WALG],
   planVersion,

@@ -252,7 +252,7 @@ describe('planRestore', () => {
 
 describe('capabilities and supported versions', () => {
   it('declares what WAL-G can do', () => {
-    expect(walgAdapter.capabilities).toEqual({ backupTypes: ['full', 'incr', 'diff'], backupTypesNote: 'it supports full, incr, diff', nativeTargets: [], hasBackupVerify: false, deleteScope: 'any', relocatesTablespaces: true })
+    expect(walgAdapter.capabilities).toEqual({ backupTypes: ['full', 'incr', 'diff'], backupTypesNote: 'it supports full, incr, diff', nativeTargets: [], hasBackupVerify: false, deleteScope: 'any', relocatesTablespaces: true, objectStorage: false })
     expect(walgAdapter.programs(labEnv())).toEqual(['wal-g'])
   })
 
