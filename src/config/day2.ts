@@ -1,6 +1,6 @@
 /**
  * The day-2 keys of pitrctl.ini: `alert-*` thresholds for `pitrctl check`, `schedule-*` cron
- * expressions for `pitrctl schedule`, and `expire-auto`. Each may be set in a cluster section or
+ * expressions for `pitrctl schedule` (`expire-auto` is a retention key: config/retention.ts). Each may be set in a cluster section or
  * in `[global]` as the default for every cluster. An empty value (`schedule-incr =`) sets
  * nothing, and in a cluster section it also turns off what `[global]` would give that cluster.
  */
@@ -27,31 +27,24 @@ export type Schedules = Readonly<Partial<Record<ScheduledJobKind, string>>>
 export interface Day2Config {
   readonly alerts: AlertThresholds
   readonly schedules: Schedules
-  readonly expireAuto: boolean
 }
 
 export const ALERT_KEYS = ['alert-backup-age', 'alert-archive-lag', 'alert-backup-failures', 'alert-repo-usage'] as const
 export const SCHEDULE_KEYS = ['schedule-full', 'schedule-diff', 'schedule-incr', 'schedule-verify'] as const
-/**
- * `expire-auto` belongs to the retention keys (another branch); parsed here only so that a file
- * with it is accepted and the scheduled backup jobs can follow it.
- */
-export const EXPIRE_AUTO_KEY = 'expire-auto'
-export const DAY2_KEYS: readonly string[] = [...ALERT_KEYS, ...SCHEDULE_KEYS, EXPIRE_AUTO_KEY]
+export const DAY2_KEYS: readonly string[] = [...ALERT_KEYS, ...SCHEDULE_KEYS]
 
 export function isDay2Key(key: string): boolean {
   return DAY2_KEYS.includes(key)
 }
 
 /** the day-2 keys one section sets (validated): undefined where absent, null where set empty */
-export type Day2Section = Partial<{ -readonly [K in keyof AlertThresholds]: number | null } & { schedules: Partial<Record<ScheduledJobKind, string | null>>; expireAuto: boolean | null }>
+export type Day2Section = Partial<{ -readonly [K in keyof AlertThresholds]: number | null } & { schedules: Partial<Record<ScheduledJobKind, string | null>> }>
 
 const FIELD: Record<string, Exclude<keyof Day2Section, 'schedules'>> = {
   'alert-backup-age': 'backupAgeMs',
   'alert-archive-lag': 'archiveLagMs',
   'alert-backup-failures': 'backupFailures',
   'alert-repo-usage': 'repoUsagePercent',
-  [EXPIRE_AUTO_KEY]: 'expireAuto',
 }
 
 export function parseDay2Section(file: string, section: string, sec: Readonly<Record<string, string>>): Day2Section {
@@ -86,11 +79,6 @@ export function parseDay2Section(file: string, section: string, sec: Readonly<Re
         out.repoUsagePercent = Number(m[1])
         break
       }
-      case EXPIRE_AUTO_KEY: {
-        if (v !== 'on' && v !== 'off') throw bad(`${JSON.stringify(v)} is neither on nor off`, 'write expire-auto = on or expire-auto = off')
-        out.expireAuto = v === 'on'
-        break
-      }
       default: {
         try {
           parseCron(v)
@@ -114,6 +102,5 @@ export function mergeDay2(global: Day2Section, cluster: Day2Section): Day2Config
   return {
     alerts: { backupAgeMs: pick('backupAgeMs'), archiveLagMs: pick('archiveLagMs'), backupFailures: pick('backupFailures'), repoUsagePercent: pick('repoUsagePercent') },
     schedules,
-    expireAuto: pick('expireAuto') ?? false,
   }
 }

@@ -9,7 +9,7 @@ import type { ToolEnv } from '../../src/adapters/adapter.js'
 import type { Backup } from '../../src/model/catalog.js'
 import { execStep, type ExecStep } from '../../src/model/plan.js'
 import type { ProcessResult } from '../../src/runner/runner.js'
-import { ToolOutputError, UnreachableTargetError } from '../../src/errors.js'
+import { AppError, ToolOutputError, UnreachableTargetError } from '../../src/errors.js'
 
 export interface Recorded {
   readonly argv: [string, ...string[]]
@@ -53,28 +53,26 @@ export function labToolEnv(tool: ToolEnv['tool'], lab: string, port: number, rep
   }
 }
 
-/** what a parser throws on output it cannot read: a tool failure (exit 1), not a pitrctl bug */
-export function outputError(read: () => unknown): ToolOutputError {
+/** runs `fn`, which must throw an AppError of class `cls` with exit code `code`; returns it */
+export function thrownAs<E extends AppError>(cls: abstract new (...args: never[]) => E, code: number, fn: () => unknown): E {
   try {
-    read()
+    fn()
   } catch (e) {
-    expect(e).toBeInstanceOf(ToolOutputError)
-    expect((e as ToolOutputError).exitCode).toBe(1)
-    return e as ToolOutputError
+    expect(e).toBeInstanceOf(cls)
+    expect((e as E).exitCode).toBe(code)
+    return e as E
   }
-  throw new Error('no error thrown')
+  throw new Error(`expected a ${cls.name} (exit ${code}); nothing was thrown`)
+}
+
+/** what unreadable tool output throws: ToolOutputError, exit 1 */
+export function outputError(read: () => unknown): ToolOutputError {
+  return thrownAs(ToolOutputError, 1, read)
 }
 
 /** what a target the backups and WAL cannot reach throws: UnreachableTargetError, exit 4 */
 export function refusal(fn: () => unknown): UnreachableTargetError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(UnreachableTargetError)
-    expect((e as UnreachableTargetError).exitCode).toBe(4)
-    return e as UnreachableTargetError
-  }
-  throw new Error('expected a refusal')
+  return thrownAs(UnreachableTargetError, 4, fn)
 }
 
 /** each tool's own spelling of a backup id */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrownAs } from '../../support/recorded.js'
 import { configCandidates, parseConfigText, selectCluster } from '../../../src/config/load.js'
 import { ConfigError, UsageError } from '../../../src/errors.js'
 import { redactor } from '../../../src/util/redact.js'
@@ -17,16 +18,7 @@ repo = /var/backups/pitrctl/main
 pgbackrest.process-max = 4
 `
 
-function configError(text: string, mode = 0o600): ConfigError {
-  try {
-    parseConfigText(FILE, text, mode)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    expect((e as ConfigError).exitCode).toBe(2)
-    return e as ConfigError
-  }
-  throw new Error('expected a config error')
-}
+const configError = (text: string, mode = 0o600): ConfigError => thrownAs(ConfigError, 2, () => parseConfigText(FILE, text, mode))
 
 describe('pitrctl.ini', () => {
   it('reads the contract example, inline comments cut', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrownAs } from '../../support/recorded.js'
 import { parseConfigText, selectCluster } from '../../../src/config/load.js'
 import { ConfigError } from '../../../src/errors.js'
 import { formatDuration, parseDuration } from '../../../src/model/duration.js'
@@ -6,16 +7,7 @@ import { formatDuration, parseDuration } from '../../../src/model/duration.js'
 const FILE = '/etc/pitrctl/pitrctl.ini'
 const cluster = (name: string, extra = '') => `[${name}]\ntool = pgbackrest\npgdata = /var/lib/postgresql/15/${name}\nrepo = /var/backups/pitrctl/${name}\n${extra}`
 
-function configError(text: string): ConfigError {
-  try {
-    parseConfigText(FILE, text, 0o600)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    expect((e as ConfigError).exitCode).toBe(2)
-    return e as ConfigError
-  }
-  throw new Error('expected a config error')
-}
+const configError = (text: string, mode = 0o600): ConfigError => thrownAs(ConfigError, 2, () => parseConfigText(FILE, text, mode))
 
 describe('alert-*, schedule-*, expire-auto keys', () => {
   it('reads the contract example in a cluster section', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrownAs } from '../../support/recorded.js'
 import { parseConfigText, selectCluster } from '../../../src/config/load.js'
 import { ConfigError } from '../../../src/errors.js'
 import { forTool, parseEndpoint, parseS3Url } from '../../../src/model/s3-repo.js'
@@ -14,16 +15,7 @@ s3-key-secret = CANARYSECRET2
 `
 const section = (tool: string, repo: string, extra = S3) => `[main]\ntool = ${tool}\npgdata = /var/lib/postgresql/15/main\nrepo = ${repo}\n${extra}`
 
-function configError(text: string, mode = 0o600): ConfigError {
-  try {
-    parseConfigText(FILE, text, mode)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    expect((e as ConfigError).exitCode).toBe(2)
-    return e as ConfigError
-  }
-  throw new Error('expected a config error')
-}
+const configError = (text: string, mode = 0o600): ConfigError => thrownAs(ConfigError, 2, () => parseConfigText(FILE, text, mode))
 
 describe('repo = s3://BUCKET/PREFIX', () => {
   it('reads the contract example: bucket, prefix, endpoint parts, keys; no local repo', () => {
