@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian machine ready for pitrctl, its tests and the drill. Idempotent; run as root
 # (or it re-runs itself through sudo). Installs PostgreSQL 15 and its client programs, pgBackRest,
-# Barman, promtool and node_exporter from Debian's packages, WAL-G with `go install` at its pinned
-# commit where Go is present, then the npm dependencies and the build.
+# Barman (with its cloud programs), promtool and node_exporter from Debian's packages, WAL-G with
+# `go install` at its pinned commit where Go is present, starts the SeaweedFS build (the S3 server
+# of the S3 tests and `drill --repo s3`) in the background, then the npm dependencies and the build.
+#
+#   PITRCTL_SEAWEEDFS=background (default) | now (build it before going on) | skip
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +16,9 @@ fi
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- Debian packages --------------------------------------------------------------------------
-packages=(postgresql-15 postgresql-client-15 postgresql-contrib pgbackrest barman)
+# barman-cli-cloud + python3-boto3: Barman's barman-cloud-* programs, for an s3:// repo;
+# openssl makes the S3 test server's certificate, curl is for poking at it by hand.
+packages=(postgresql-15 postgresql-client-15 postgresql-contrib pgbackrest barman barman-cli-cloud python3-boto3 openssl curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -24,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "PostgreSQL 15, pgBackRest and Barman are installed"
+  say "PostgreSQL 15, pgBackRest, Barman (and barman-cloud), openssl and curl are installed"
 fi
 # The packaged cluster on 5432 is not used by pitrctl's tests or drill: they make their own.
 
@@ -75,6 +80,28 @@ elif command -v go >/dev/null 2>&1; then
   rm -rf "$gobin"
 else
   say "go is not installed: carrying on without WAL-G (its tests and drill row will say skipped)"
+fi
+
+# --- SeaweedFS (the S3 server of the S3 tests and `drill --repo s3`) ----------------------------
+# A Go build of a large program (see README for its cost): by default it runs detached so the
+# drill on disk is ready without waiting; the S3 tests wait for it (install-seaweedfs.sh --wait).
+seaweed_mode=${PITRCTL_SEAWEEDFS:-background}
+seaweed_log=/var/log/pitrctl-seaweedfs-build.log
+if command -v weed >/dev/null 2>&1 && weed version 2>/dev/null | grep -qw 4.53; then
+  say "SeaweedFS 4.53 (weed) is installed"
+elif [ "$seaweed_mode" = skip ]; then
+  say "PITRCTL_SEAWEEDFS=skip: not building SeaweedFS (the S3 tests and drill --repo s3 will say skipped)"
+elif ! command -v go >/dev/null 2>&1; then
+  say "go is not installed: carrying on without SeaweedFS (the S3 tests and drill --repo s3 will say skipped)"
+elif [ "$seaweed_mode" = now ]; then
+  say "building SeaweedFS 4.53 now (PITRCTL_SEAWEEDFS=now)"
+  scripts/install-seaweedfs.sh
+elif [ "$seaweed_mode" = background ]; then
+  say "building SeaweedFS 4.53 in the background; log: $seaweed_log"
+  setsid nohup nice -n 10 scripts/install-seaweedfs.sh </dev/null >>"$seaweed_log" 2>&1 &
+else
+  say "PITRCTL_SEAWEEDFS must be background, now or skip, not ${seaweed_mode}" >&2
+  exit 2
 fi
 
 # --- pitrctl itself -----------------------------------------------------------------------------
