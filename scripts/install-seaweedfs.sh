@@ -33,18 +33,18 @@ case "${1:-}" in
   *) say "usage: $0 [--wait]" >&2; exit 2 ;;
 esac
 
-mkdir -p "$(dirname "$LOCK")"
-exec 9>>"$LOCK"
-
 if [ "$mode" = wait ]; then
   # A running build holds the lock exclusively; taking it shared waits for that build to end.
-  flock -s 9
+  # A caller who cannot open the lock (not root, no build ever ran) only gets the answer.
+  if [ -e "$LOCK" ] && exec 9<"$LOCK"; then flock -s 9; fi
   if installed; then say "weed $WANT is installed at $DEST"; exit 0; fi
   say "weed $WANT is not installed at $DEST"
   exit 1
 fi
 
 if installed; then say "weed $WANT is already installed at $DEST"; exit 0; fi
+mkdir -p "$(dirname "$LOCK")"
+exec 9>>"$LOCK"
 if ! flock -n 9; then
   say "another build is running; waiting for it"
   flock 9

@@ -43,6 +43,11 @@ describe('weedServerArgs', () => {
     expect(f.get('master.telemetry')).toBe('false')
   })
 
+  it('keeps a restart quick: no 10 s election wait, no 10 s pre-stop wait', () => {
+    expect(f.get('master.electionTimeout')).toBe('1s')
+    expect(f.get('volume.preStopSeconds')).toBe('0')
+  })
+
   it('starts filer and S3 with the certificate and identities, data under the sandbox', () => {
     expect(f.get('filer')).toBe('true')
     expect(f.get('s3')).toBe('true')
