@@ -9,7 +9,9 @@
 #
 # The build takes a long time on a small machine (see README), so a lock makes sure two callers
 # (setup.sh in the background, a test run, CI) never build at once; the second one waits for it.
-# Go's caches live under $CACHE so a second build (after a failure) reuses what was downloaded.
+# Go's caches live under $CACHE (about 4 GB) so a second build after a failure reuses what was
+# downloaded and compiled; a successful install removes them (PITRCTL_SEAWEEDFS_KEEP_CACHE=1 keeps
+# them): nothing needs them once weed 4.53 is installed.
 set -euo pipefail
 
 MODULE=github.com/seaweedfs/seaweedfs
@@ -77,3 +79,7 @@ if ! installed; then
   exit 1
 fi
 say "weed $WANT installed at $DEST in $(($(date +%s) - start))s"
+if [ "${PITRCTL_SEAWEEDFS_KEEP_CACHE:-}" != 1 ]; then
+  # go removes exactly its own caches (the module cache's files are read-only)
+  go clean -modcache && go clean -cache && rm -rf "$GOCACHE" && rmdir "$CACHE" 2>/dev/null || true
+fi
