@@ -27,7 +27,8 @@
  * - The log shows `Failed to load IAM configuration: no signing key found for STS service` at
  *   every start: harmless here (STS is unused; the -s3.config identities work).
  * - gRPC between the services goes over /tmp/seaweedfs-<svc>-grpc-<port>.sock as well; there is
- *   no flag for those paths (the filer's and S3's own sockets are put under `dir`).
+ *   no flag for those paths (the filer's and S3's own sockets are put under `dir`). A KILL leaves
+ *   them behind: stop() removes the four of this server.
  * - pgBackRest 2.45 speaks S3 only over TLS and checks the certificate's DNS names, not IP
  *   addresses: hence `localhost` in the endpoint and SAN DNS:localhost.
  */
@@ -266,6 +267,7 @@ export async function startSeaweedfs(o: SeaweedfsOptions): Promise<S3Sandbox> {
       )
       if (!r.ok) throw new ToolError(failure('start-stop-daemon', r, 'weed did not stop'))
       await waitForPortsFree(ports)
+      await removeGrpcSockets(layout.ports)
     },
     async restart() {
       await sandbox.stop()
@@ -387,6 +389,23 @@ async function waitForPortsFree(ports: readonly number[]): Promise<void> {
     if (!busy.length) return
     if (Date.now() > deadline) throw new ToolError(failureText(`weed stopped but port ${busy.join(', ')} is still in use`))
     await sleep(100)
+  }
+}
+
+/** the sockets weed puts in /tmp for its gRPC ports (see the lab note), left behind by KILL */
+export function grpcSocketPaths(p: WeedPorts): string[] {
+  return [
+    `/tmp/seaweedfs-master-grpc-${p.masterGrpc}.sock`,
+    `/tmp/seaweedfs-volume-grpc-${p.volumeGrpc}.sock`,
+    `/tmp/seaweedfs-filer-grpc-${p.filerGrpc}.sock`,
+    `/tmp/seaweedfs-s3-grpc-${p.s3Grpc}.sock`,
+  ]
+}
+
+async function removeGrpcSockets(p: WeedPorts): Promise<void> {
+  for (const f of grpcSocketPaths(p)) {
+    const st = await fs.lstat(f).catch(() => undefined)
+    if (st?.isSocket()) await fs.rm(f, { force: true }).catch(() => undefined)
   }
 }
 

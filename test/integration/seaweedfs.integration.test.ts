@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
@@ -112,5 +112,7 @@ describe.skipIf(skip !== undefined)(`SeaweedFS sandbox${skip ? ` (skipped: ${ski
     await s3.stop()
     await s3.stop()
     for (const p of s3.ports) expect(await portFree(p), `port ${p}`).toBe(true)
+    const sockets = readdirSync('/tmp').filter((f) => /^seaweedfs-.*-grpc-(\d+)\.sock$/.test(f) && s3.ports.includes(Number(/(\d+)\.sock$/.exec(f)![1])))
+    expect(sockets).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { identitiesJson, opensslArgs, pickWeedPorts, weedServerArgs, type WeedLayout } from '../../../src/sandbox/seaweedfs.js'
+import { grpcSocketPaths, identitiesJson, opensslArgs, pickWeedPorts, weedServerArgs, type WeedLayout } from '../../../src/sandbox/seaweedfs.js'
 
 const layout: WeedLayout = {
   dataDir: '/s/data',
@@ -86,5 +86,16 @@ describe('pickWeedPorts', () => {
     expect(ports).toHaveLength(8)
     expect(new Set(ports).size).toBe(8)
     for (const p of [5432, 9333, 8080, 8888, 8333, 19333, 18080, 18888]) expect(ports).not.toContain(p)
+  })
+})
+
+describe('grpcSocketPaths', () => {
+  it('names the /tmp sockets of the four gRPC ports, which stop() removes', () => {
+    expect(grpcSocketPaths(layout.ports)).toEqual([
+      '/tmp/seaweedfs-master-grpc-41004.sock',
+      '/tmp/seaweedfs-volume-grpc-41006.sock',
+      '/tmp/seaweedfs-filer-grpc-41008.sock',
+      '/tmp/seaweedfs-s3-grpc-41002.sock',
+    ])
   })
 })
