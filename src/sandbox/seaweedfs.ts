@@ -30,7 +30,15 @@
  *   no flag for those paths (the filer's and S3's own sockets are put under `dir`). A KILL leaves
  *   them behind: stop() removes the four of this server.
  * - pgBackRest 2.45 speaks S3 only over TLS and checks the certificate's DNS names, not IP
- *   addresses: hence `localhost` in the endpoint and SAN DNS:localhost.
+ *   addresses: hence `localhost` in the endpoint and SAN DNS:localhost. Against this server it
+ *   did stanza-create, check, backup (full), info, repo-ls, repo-get and restore with
+ *   repo1-type=s3, repo1-s3-endpoint=localhost, repo1-storage-port, repo1-s3-uri-style=path,
+ *   repo1-storage-ca-file, repo1-s3-region, repo1-s3-bucket, repo1-path.
+ * - pgBackRest 2.45 with the server stopped: "[049] unable to connect … Connection refused" only
+ *   after retrying for 4 × io-timeout (default 60 s: 4 minutes; 20 s with --io-timeout=5);
+ *   paused (SIGSTOP): "[042] timeout after 5000ms waiting for read" after the same 20 s. Meanwhile
+ *   a fast shutdown of PostgreSQL waits for the archiver's archive-push: use immediate, or a short
+ *   io-timeout, in fault tests.
  */
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
