@@ -87,6 +87,10 @@ fi
 # drill on disk is ready without waiting; the S3 tests wait for it (install-seaweedfs.sh --wait).
 seaweed_mode=${PITRCTL_SEAWEEDFS:-background}
 seaweed_log=/var/log/pitrctl-seaweedfs-build.log
+case "$seaweed_mode" in
+  background | now | skip) ;;
+  *) say "PITRCTL_SEAWEEDFS must be background, now or skip, not ${seaweed_mode}" >&2; exit 2 ;;
+esac
 if command -v weed >/dev/null 2>&1 && weed version 2>/dev/null | grep -qw 4.53; then
   say "SeaweedFS 4.53 (weed) is installed"
 elif [ "$seaweed_mode" = skip ]; then
@@ -96,12 +100,9 @@ elif ! command -v go >/dev/null 2>&1; then
 elif [ "$seaweed_mode" = now ]; then
   say "building SeaweedFS 4.53 now (PITRCTL_SEAWEEDFS=now)"
   scripts/install-seaweedfs.sh
-elif [ "$seaweed_mode" = background ]; then
+else
   say "building SeaweedFS 4.53 in the background; log: $seaweed_log"
   setsid nohup nice -n 10 scripts/install-seaweedfs.sh </dev/null >>"$seaweed_log" 2>&1 &
-else
-  say "PITRCTL_SEAWEEDFS must be background, now or skip, not ${seaweed_mode}" >&2
-  exit 2
 fi
 
 # --- pitrctl itself -----------------------------------------------------------------------------
