@@ -15,6 +15,12 @@ fi
 
 say() { printf 'setup: %s\n' "$*"; }
 
+seaweed_mode=${PITRCTL_SEAWEEDFS:-background}
+case "$seaweed_mode" in
+  background | now | skip) ;;
+  *) say "PITRCTL_SEAWEEDFS must be background, now or skip, not ${seaweed_mode}" >&2; exit 2 ;;
+esac
+
 # --- Debian packages --------------------------------------------------------------------------
 # barman-cli-cloud + python3-boto3: Barman's barman-cloud-* programs, for an s3:// repo;
 # openssl makes the S3 test server's certificate, curl is for poking at it by hand.
@@ -85,12 +91,7 @@ fi
 # --- SeaweedFS (the S3 server of the S3 tests and `drill --repo s3`) ----------------------------
 # A Go build of a large program (see README for its cost): by default it runs detached so the
 # drill on disk is ready without waiting; the S3 tests wait for it (install-seaweedfs.sh --wait).
-seaweed_mode=${PITRCTL_SEAWEEDFS:-background}
 seaweed_log=/var/log/pitrctl-seaweedfs-build.log
-case "$seaweed_mode" in
-  background | now | skip) ;;
-  *) say "PITRCTL_SEAWEEDFS must be background, now or skip, not ${seaweed_mode}" >&2; exit 2 ;;
-esac
 if command -v weed >/dev/null 2>&1 && weed version 2>/dev/null | grep -qw 4.53; then
   say "SeaweedFS 4.53 (weed) is installed"
 elif [ "$seaweed_mode" = skip ]; then
