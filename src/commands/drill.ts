@@ -5,7 +5,7 @@ import { BaseCommand } from '../cli/base-command.js'
 import { renderDrill, renderDrillHtml } from '../cli/drill-render.js'
 import { loadConfig } from '../config/load.js'
 import { EXIT, UsageError } from '../errors.js'
-import { DRILL_SCENARIOS, parseDrillTools, runDrill, type DrillScenario } from '../services/drill.js'
+import { DRILL_REPOS, DRILL_SCENARIOS, parseDrillTools, runDrill, type DrillRepo, type DrillScenario } from '../services/drill.js'
 import { dropPrivileges, isRoot, lookupUser } from '../util/identity.js'
 
 export default class Drill extends BaseCommand<typeof Drill> {
@@ -16,6 +16,7 @@ export default class Drill extends BaseCommand<typeof Drill> {
     rows: Flags.integer({ default: 10_000, min: 1, max: 100_000_000, description: 'rows of data, so the timings mean something' }),
     keep: Flags.boolean({ description: 'keep the throwaway cluster and the restores (prints where)' }),
     report: Flags.string({ description: 'also write the results as an HTML page with charts' }),
+    repo: Flags.string({ options: [...DRILL_REPOS], default: 'disk', description: 'where the tools keep their repositories: disk, or s3 (a SeaweedFS the drill starts on loopback)' }),
   }
 
   async run(): Promise<void> {
@@ -32,7 +33,7 @@ export default class Drill extends BaseCommand<typeof Drill> {
     // The report is opened before privileges are dropped: the user asked for it where they can write.
     const reportFd = f.report ? openSync(path.resolve(f.report), 'w', 0o644) : undefined
     if (isRoot()) dropPrivileges(lookupUser(osUser))
-    const report = await runDrill({ tools, scenario: f.scenario as DrillScenario, rows: f.rows, keep: f.keep, progress: this.progress(), osUser })
+    const report = await runDrill({ tools, scenario: f.scenario as DrillScenario, rows: f.rows, keep: f.keep, progress: this.progress(), osUser, repo: f.repo as DrillRepo })
     if (reportFd !== undefined) {
       writeSync(reportFd, renderDrillHtml(report))
       closeSync(reportFd)

@@ -357,8 +357,23 @@ export async function startSeaweedfs(o: SeaweedfsOptions): Promise<S3Sandbox> {
   }
 }
 
+/** the pitrctl.ini lines of a cluster section keeping its repository at s3://BUCKET/PREFIX on this server */
+export function s3IniLines(s3: S3Sandbox, prefix: string): string {
+  return [
+    `repo = s3://${s3.bucket}/${prefix}`,
+    `s3-endpoint = ${s3.endpoint}`,
+    `s3-region = ${s3.region}`,
+    's3-uri-style = path',
+    `s3-ca-file = ${s3.caFile}`,
+    `s3-key = ${s3.key}`,
+    `s3-key-secret = ${s3.keySecret}`,
+  ].join('\n')
+}
+
 /** an S3 client for a sandbox (or any endpoint with its own CA), path-style */
 export async function s3Client(c: { endpoint: string; region: string; key: string; keySecret: string; caFile?: string | undefined }) {
+  // pitrctl runs on the machine's Node 20: the SDK's advice to move to Node 22 would land in every command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   const [{ S3Client }, { NodeHttpHandler }, https] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler'), import('node:https')])
   const ca = c.caFile ? await fs.readFile(c.caFile) : undefined
   // The SDK warns on stderr under Node < 22 at every client; pitrctl's output is its contract.

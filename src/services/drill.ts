@@ -25,8 +25,14 @@ import { restoreInto } from './restore-into.js'
 import { decideTablespaces } from './restore-tablespaces.js'
 import { setupCluster } from './setup.js'
 import { dirBytes } from '../util/dir-bytes.js'
+import { s3Client, s3IniLines, startSeaweedfs, type S3Sandbox } from '../sandbox/seaweedfs.js'
+import { lookupUser, isRoot } from '../util/identity.js'
 
 export type DrillScenario = 'mistaken-delete' | 'two-restores'
+/** where the tools keep their repositories: a directory, or a bucket on a SeaweedFS the drill starts */
+export type DrillRepo = 'disk' | 's3'
+export const DRILL_REPOS: readonly DrillRepo[] = ['disk', 's3']
+const DRILL_BUCKET = 'pitrctl-drill'
 export const DRILL_SCENARIOS: readonly DrillScenario[] = ['mistaken-delete', 'two-restores']
 
 export interface DrillToolResult {
@@ -80,6 +86,8 @@ export interface DrillOptions {
   readonly keep: boolean
   readonly progress: Progress
   readonly osUser: string
+  /** default disk */
+  readonly repo?: DrillRepo
 }
 
 export function parseDrillTools(raw: string): ToolId[] {
@@ -107,14 +115,24 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const binDir = await findBinDir()
   const sb = await o.progress.task('create a throwaway cluster', () => createSandbox({ binDir, runAsUser: o.osUser, prefix: 'pitrctl-drill-' }))
   const events: DrillEvent[] = []
+  let s3: S3Sandbox | undefined
   try {
     const repo = await sb.mkdir('repo')
+    if (o.repo === 's3')
+      s3 = await o.progress.task('start a throwaway S3 server (SeaweedFS)', async () =>
+        startSeaweedfs({ dir: await sb.mkdir('s3'), bucket: DRILL_BUCKET, runAs: isRoot() ? lookupUser(o.osUser) : undefined }))
+    const where: RepoPlace = s3 ? { s3 } : { dir: repo }
     const states: ToolState[] = o.tools.map((tool) => ({ tool, version: null, skip: null, failed: null, backupSeconds: null, restores: [] }))
-    const probe = await contextFor(sb, repo, ['native'], o)
+    // the probe only finds programs and versions: a local repo serves it whatever the drill's repo is
+    const probe = await contextFor(sb, { dir: repo }, ['native'], o)
     for (const s of states) {
       const a = adapterFor(s.tool)
       if (!a) {
         s.skip = 'not built into this pitrctl'
+        continue
+      }
+      if (s3 && !a.capabilities.objectStorage) {
+        s.skip = s.tool === 'pg_rman' ? 'pg_rman has no object storage' : `pitrctl's ${s.tool} support cannot use object storage yet`
         continue
       }
       // Named with where pitrctl looked: a bare spawn failure said only "EACCES" (a PATH directory run-as cannot read).
@@ -134,7 +152,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     }
     const active = states.filter((s) => !s.skip)
     if (active.length === 0) return await finish([])
-    const ctx = await contextFor(sb, repo, active.map((s) => s.tool), o)
+    const ctx = await contextFor(sb, where, active.map((s) => s.tool), o)
     await o.progress.task(`set up archiving to ${active.map((s) => s.tool).join(', ')}`, () => setupCluster(ctx))
     const scenario = o.scenario === 'mistaken-delete' ? mistakenDelete : twoRestores
     const { target, cpSeconds } = await scenario(ctx, sb, active, o, events)
@@ -153,7 +171,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
             backupSeconds: s.backupSeconds,
             restoreSeconds: sum('restoreSeconds'),
             recoverySeconds: sum('recoverySeconds'),
-            repoBytes: s.skip ? null : await dirBytes(path.join(repo, s.tool)),
+            repoBytes: s.skip ? null : s3 ? await bucketBytes(s3, `drill/${s.tool}/`) : await dirBytes(path.join(repo, s.tool)),
             restores: s.restores,
             version: s.version,
           })
@@ -164,7 +182,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
           results,
           rows: o.rows,
           events,
-          environment: await environment(sb, states),
+          environment: { ...(await environment(sb, states)), repository: s3 ? `s3 (SeaweedFS on ${s3.endpoint})` : 'disk' },
           cpSeconds,
           startedAt,
           seconds: secondsSince(started),
@@ -172,16 +190,40 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       })()
     }
   } finally {
-    if (o.keep) o.progress.info(`kept the drill cluster and restores in ${sb.root}`)
-    else await sb.destroy()
+    if (o.keep) o.progress.info(`kept the drill cluster and restores in ${sb.root}${s3 ? ` (the S3 server is stopped; its data is in ${s3.dir})` : ''}`)
+    await s3?.stop()
+    if (!o.keep) await sb.destroy()
   }
 }
 
-async function contextFor(sb: PgSandbox, repo: string, tools: readonly ToolId[], o: DrillOptions): Promise<AppContext> {
-  const ini = ['[global]', `run-as = ${o.osUser}`, 'timezone = UTC', '', '[drill]', `tool = ${tools.join(', ')}`, `pgdata = ${sb.pgdata}`, `host = ${sb.socketDir}`, `port = ${sb.port}`, `repo = ${repo}`, ''].join('\n')
+type RepoPlace = { readonly dir: string } | { readonly s3: S3Sandbox }
+
+async function contextFor(sb: PgSandbox, where: RepoPlace, tools: readonly ToolId[], o: DrillOptions): Promise<AppContext> {
+  const repoLines = 'dir' in where ? `repo = ${where.dir}` : s3IniLines(where.s3, 'drill')
+  const ini = ['[global]', `run-as = ${o.osUser}`, 'timezone = UTC', '', '[drill]', `tool = ${tools.join(', ')}`, `pgdata = ${sb.pgdata}`, `host = ${sb.socketDir}`, `port = ${sb.port}`, repoLines, ''].join('\n')
   const file = await sb.writeFile('pitrctl.ini', ini)
   const config = parseConfigText(file, ini, 0o600)
   return buildContext(config, config.clusters.get('drill')!, o.osUser, { progress: o.progress, dryRun: false })
+}
+
+/** bytes of every object under a prefix: the repository size, read through S3 as any user would */
+async function bucketBytes(s3: S3Sandbox, prefix: string): Promise<number | null> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
+  const client = await s3Client(s3)
+  try {
+    let bytes = 0
+    let token: string | undefined
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }))
+      for (const o of page.Contents ?? []) bytes += o.Size ?? 0
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return bytes
+  } catch {
+    return null
+  } finally {
+    client.destroy()
+  }
 }
 
 async function environment(sb: PgSandbox, states: readonly ToolState[]): Promise<Record<string, string>> {

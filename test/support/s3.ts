@@ -16,7 +16,9 @@ import { spawnSync } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { findWeed, startSeaweedfs, type S3Sandbox } from '../../src/sandbox/seaweedfs.js'
+import { findWeed, s3IniLines, startSeaweedfs, type S3Sandbox } from '../../src/sandbox/seaweedfs.js'
+
+export { s3IniLines }
 import { isRoot, lookupUser } from '../../src/util/identity.js'
 
 const INSTALL = path.resolve('scripts/install-seaweedfs.sh')
@@ -63,16 +65,4 @@ export async function startS3ForTest(o: { bucket?: string } = {}): Promise<TestS
       await fs.rm(dir, { recursive: true, force: true })
     },
   }
-}
-
-export function s3IniLines(s3: S3Sandbox, prefix: string): string {
-  return [
-    `repo = s3://${s3.bucket}/${prefix}`,
-    `s3-endpoint = ${s3.endpoint}`,
-    `s3-region = ${s3.region}`,
-    's3-uri-style = path',
-    `s3-ca-file = ${s3.caFile}`,
-    `s3-key = ${s3.key}`,
-    `s3-key-secret = ${s3.keySecret}`,
-  ].join('\n')
 }
