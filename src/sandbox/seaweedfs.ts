@@ -376,8 +376,6 @@ export async function s3Client(c: { endpoint: string; region: string; key: strin
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   const [{ S3Client }, { NodeHttpHandler }, https] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler'), import('node:https')])
   const ca = c.caFile ? await fs.readFile(c.caFile) : undefined
-  // The SDK warns on stderr under Node < 22 at every client; pitrctl's output is its contract.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   return new S3Client({
     endpoint: c.endpoint,
     region: c.region,
